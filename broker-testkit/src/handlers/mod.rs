@@ -1,0 +1,145 @@
+//! Request handlers, one file per API key (named after the key number, as franz-go's kfake does).
+//! Each file opens with the versions it handles, its behaviour and what it does not support.
+//!
+//! This module owns the version table: ApiVersions advertises exactly these keys and ranges, and
+//! a request outside the accepted range closes its connection (except ApiVersions, which answers
+//! UNSUPPORTED_VERSION at v0 so the client can retry with a version we know).
+
+use std::sync::Arc;
+
+use bytes::{Bytes, BytesMut};
+use kafka_protocol::messages::ApiKey;
+use kafka_protocol::protocol::{Decodable, Encodable, VersionRange};
+
+use crate::state::ClusterState;
+
+#[path = "00_produce.rs"]
+mod produce;
+#[path = "01_fetch.rs"]
+mod fetch;
+#[path = "02_list_offsets.rs"]
+mod list_offsets;
+#[path = "03_metadata.rs"]
+mod metadata;
+#[path = "18_api_versions.rs"]
+mod api_versions;
+#[path = "19_create_topics.rs"]
+mod create_topics;
+#[path = "20_delete_topics.rs"]
+mod delete_topics;
+#[path = "22_init_producer_id.rs"]
+mod init_producer_id;
+
+/// The broker a connection belongs to.
+#[derive(Debug, Clone)]
+pub(crate) struct BrokerContext {
+    pub(crate) node_id: i32,
+    pub(crate) cluster: Arc<ClusterState>,
+}
+
+/// What the connection does after a request.
+#[derive(Debug)]
+pub(crate) enum Reply {
+    /// Send this encoded response body (the server adds the frame and header).
+    Body(BytesMut),
+    /// Send nothing (Produce with acks=0) and go on reading.
+    Nothing,
+    /// Close the connection without answering (fault injection, or a request we cannot serve).
+    Close(String),
+}
+
+/// One supported API: what ApiVersions advertises and what the broker actually decodes.
+struct Api {
+    key: ApiKey,
+    advertised: VersionRange,
+    accepted: VersionRange,
+}
+
+const fn api(key: ApiKey, advertised: VersionRange, accepted: VersionRange) -> Api {
+    Api {
+        key,
+        advertised,
+        accepted,
+    }
+}
+
+const APIS: &[Api] = &[
+    api(ApiKey::Produce, produce::ADVERTISED, produce::ACCEPTED),
+    api(ApiKey::Fetch, fetch::VERSIONS, fetch::VERSIONS),
+    api(ApiKey::ListOffsets, list_offsets::VERSIONS, list_offsets::VERSIONS),
+    api(ApiKey::Metadata, metadata::VERSIONS, metadata::VERSIONS),
+    api(ApiKey::ApiVersions, api_versions::VERSIONS, api_versions::VERSIONS),
+    api(ApiKey::CreateTopics, create_topics::VERSIONS, create_topics::VERSIONS),
+    api(ApiKey::DeleteTopics, delete_topics::VERSIONS, delete_topics::VERSIONS),
+    api(ApiKey::InitProducerId, init_producer_id::VERSIONS, init_producer_id::VERSIONS),
+];
+
+/// (api key, min, max) triples for ApiVersions.
+fn advertised() -> impl Iterator<Item = (i16, VersionRange)> {
+    APIS.iter().map(|a| (a.key as i16, a.advertised))
+}
+
+/// Whether an ApiVersions request at `version` can be decoded (otherwise it gets the v0 answer).
+pub(crate) fn api_versions_supported(version: i16) -> bool {
+    (api_versions::VERSIONS.min..=api_versions::VERSIONS.max).contains(&version)
+}
+
+/// Response header version for a request we answered. ApiVersions always uses v0 (librdkafka
+/// chokes on a tag buffer there); kafka-protocol's table already says so.
+pub(crate) fn response_header_version(key: ApiKey, version: i16) -> i16 {
+    key.response_header_version(version)
+}
+
+/// Handles one request body. Errors mean the request could not be decoded or the response
+/// encoded: the server logs them and closes the connection.
+pub(crate) async fn dispatch(
+    broker: &BrokerContext,
+    key: ApiKey,
+    version: i16,
+    body: Bytes,
+) -> anyhow::Result<Reply> {
+    let Some(api) = APIS.iter().find(|a| a.key == key) else {
+        return Ok(Reply::Close(format!("API {key:?} ({}) is not supported", key as i16)));
+    };
+    if version < api.accepted.min || version > api.accepted.max {
+        if key == ApiKey::ApiVersions {
+            // KIP-511: answer with what we support, at v0, so the client downgrades.
+            return Ok(Reply::Body(api_versions::unsupported_version()?));
+        }
+        return Ok(Reply::Close(format!(
+            "{key:?} v{version} is not supported (accepted {}-{})",
+            api.accepted.min, api.accepted.max
+        )));
+    }
+    let mut body = body;
+    match key {
+        ApiKey::Produce => produce::handle(broker, version, decode(&mut body, version)?).await,
+        ApiKey::Fetch => fetch::handle(broker, version, decode(&mut body, version)?).await,
+        ApiKey::ListOffsets => list_offsets::handle(broker, version, decode(&mut body, version)?),
+        ApiKey::Metadata => metadata::handle(broker, version, decode(&mut body, version)?),
+        ApiKey::ApiVersions => api_versions::handle(version, decode(&mut body, version)?),
+        ApiKey::CreateTopics => create_topics::handle(broker, version, decode(&mut body, version)?),
+        ApiKey::DeleteTopics => delete_topics::handle(broker, version, decode(&mut body, version)?),
+        ApiKey::InitProducerId => {
+            init_producer_id::handle(broker, version, decode(&mut body, version)?)
+        }
+        other => Ok(Reply::Close(format!("API {other:?} is not supported"))),
+    }
+}
+
+/// Decodes a request body. Trailing bytes are ignored, as Kafka does for newer optional fields.
+fn decode<T: Decodable>(body: &mut Bytes, version: i16) -> anyhow::Result<T> {
+    T::decode(body, version)
+}
+
+/// Encodes a response body.
+pub(crate) fn encode<T: Encodable>(message: &T, version: i16) -> anyhow::Result<Reply> {
+    let mut buf = BytesMut::with_capacity(message.compute_size(version)?);
+    message.encode(&mut buf, version)?;
+    Ok(Reply::Body(buf))
+}
+
+/// A response-side string from a Rust string.
+pub(crate) fn str_bytes(s: &str) -> kafka_protocol::protocol::StrBytes {
+    kafka_protocol::protocol::StrBytes::from_string(s.to_string())
+}
