@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# Third-party Kafka clients against ferrokafka-broker.
+#
+# usage: tests/interop/run.sh [SUBSTRING...]   run the scenarios whose name contains one of the substrings
+#
+# Each scenario gets a fresh broker (`ferrokafka-broker --port 0 ...`): its first stdout line is the bootstrap
+# string, which the client test receives as KAFKA_BOOTSTRAP (with INTEROP_BROKERS and INTEROP_PARTITIONS).
+# Client tests only read those variables, so the same tests can run against any Kafka.
+# Prints one PASS/FAIL line per scenario and closes with `interop: N passed, M failed`.
+#
+# Environment: FERROKAFKA_BROKER  a broker binary to use instead of building one
+#              INTEROP_PARTITIONS partitions of auto-created topics (3)
+#              INTEROP_TIMEOUT    seconds per scenario (120)
+#              CARGO, CARGO_TARGET_DIR, FERROKAFKA_DEPS  as for cargo and scripts/deps.sh
+set -uo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+cd "$ROOT"
+PARTITIONS=${INTEROP_PARTITIONS:-3}
+TIMEOUT=${INTEROP_TIMEOUT:-120}
+DEPS=${FERROKAFKA_DEPS:-$ROOT/.deps}
+LOGS=$(mktemp -d "${TMPDIR:-/tmp}/ferrokafka-interop.XXXXXX")
+PASSED=0
+FAILED=0
+BROKER_PID=
+BOOTSTRAP=
+
+finish() {
+    echo "interop: $PASSED passed, $FAILED failed"
+    [ "$FAILED" -eq 0 ] && [ "$PASSED" -gt 0 ]
+}
+
+bash "$ROOT/scripts/deps.sh" || { echo "interop: scripts/deps.sh failed"; FAILED=1; finish; exit 1; }
+
+BROKER=${FERROKAFKA_BROKER:-}
+if [ -z "$BROKER" ]; then
+    ${CARGO:-cargo} build --release -p ferrokafka-testkit --bin ferrokafka-broker ||
+        { echo "interop: building ferrokafka-broker failed"; FAILED=1; finish; exit 1; }
+    target_dir=${CARGO_TARGET_DIR:-target}
+    case $target_dir in /*) ;; *) target_dir=$ROOT/$target_dir ;; esac
+    BROKER=$target_dir/release/ferrokafka-broker
+fi
+
+# start_broker BROKERS LOG: starts a broker, sets BROKER_PID and BOOTSTRAP (its first stdout line).
+start_broker() {
+    local brokers=$1 log=$2 args=(--port 0 --partitions "$PARTITIONS") deadline=$((SECONDS + 20))
+    [ "$brokers" -gt 1 ] && args+=(--brokers "$brokers")
+    echo "\$ ferrokafka-broker ${args[*]}" >>"$log"
+    : >"$log.stdout"
+    "$BROKER" "${args[@]}" >"$log.stdout" 2>"$log.broker" &
+    BROKER_PID=$!
+    until IFS= read -r BOOTSTRAP <"$log.stdout"; do # read fails until a whole line is there
+        if ! kill -0 "$BROKER_PID" 2>/dev/null; then
+            echo "broker exited before printing its address; its stderr:" >>"$log"
+            tail -n 20 "$log.broker" >>"$log"
+            return 1
+        fi
+        if [ $SECONDS -ge $deadline ]; then
+            echo "broker printed no address line within 20 s" >>"$log"
+            return 1
+        fi
+        sleep 0.05
+    done
+    BOOTSTRAP=${BOOTSTRAP%$'\r'}
+    if [[ ! $BOOTSTRAP =~ ^[^[:space:],]+:[0-9]+(,[^[:space:],]+:[0-9]+)*$ ]]; then
+        echo "broker's first stdout line is not a bootstrap string: '$BOOTSTRAP'" >>"$log"
+        return 1
+    fi
+    echo "bootstrap: $BOOTSTRAP" >>"$log"
+}
+
+# stop_broker [LOG]: stops the running broker; with LOG, fails if it had died or panicked meanwhile.
+stop_broker() {
+    [ -n "$BROKER_PID" ] || return 0
+    local pid=$BROKER_PID log=${1:-} ok=0 i
+    BROKER_PID=
+    if ! kill -0 "$pid" 2>/dev/null; then
+        wait "$pid"
+        [ -n "$log" ] && echo "broker died during the scenario (exit status $?)" >>"$log"
+        ok=1
+    else
+        kill "$pid" 2>/dev/null
+        for i in {1..50}; do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -9 "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+    fi
+    if [ -n "$log" ] && grep -q 'panicked at' "$log.broker"; then
+        echo "broker panicked:" >>"$log"
+        grep -A3 'panicked at' "$log.broker" | head -n 20 >>"$log"
+        ok=1
+    fi
+    return $ok
+}
+trap 'stop_broker' EXIT
+trap 'exit 130' INT TERM
+
+selected() {
+    [ ${#FILTERS[@]} -eq 0 ] && return 0
+    local f
+    for f in "${FILTERS[@]}"; do [[ $1 == *"$f"* ]] && return 0; done
+    return 1
+}
+
+# scenario NAME BROKERS COMMAND...: runs COMMAND (from tests/interop) against a fresh broker.
+scenario() {
+    local name=$1 brokers=$2
+    shift 2
+    selected "$name" || return 0
+    local log=$LOGS/${name//\//_}.log start=$EPOCHREALTIME status=0
+    : >"$log"
+    if start_broker "$brokers" "$log"; then
+        (cd "$HERE" && KAFKA_BOOTSTRAP=$BOOTSTRAP INTEROP_BROKERS=$brokers INTEROP_PARTITIONS=$PARTITIONS \
+            timeout -k 10 "$TIMEOUT" "$@") >>"$log" 2>&1 </dev/null || status=$?
+        [ $status -eq 124 ] && echo "timed out after $TIMEOUT s" >>"$log"
+    else
+        status=1
+    fi
+    stop_broker "$log" || status=1
+    local seconds
+    seconds=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+    if [ $status -eq 0 ]; then
+        PASSED=$((PASSED + 1))
+        echo "PASS $name (${seconds}s)"
+    else
+        FAILED=$((FAILED + 1))
+        echo "FAIL $name (${seconds}s); last lines of $log:"
+        tail -n 40 "$log" | sed 's/^/    /'
+    fi
+}
+
+FILTERS=("$@")
+PY=$DEPS/venv/bin/python
+export NODE_PATH=$DEPS/node/node_modules KAFKAJS_NO_PARTITIONER_WARNING=1
+
+for brokers in 1 3; do
+    scenario "kcat/roundtrip-$brokers-broker" "$brokers" kcat/roundtrip.sh 10000
+done
+for codec in gzip snappy lz4 zstd; do
+    scenario "kcat/roundtrip-$codec" 1 kcat/roundtrip.sh 2000 -z "$codec"
+done
+scenario kcat/roundtrip-idempotent 3 kcat/roundtrip.sh 10000 -X enable.idempotence=true
+scenario kcat/metadata 3 kcat/metadata.sh
+for brokers in 1 3; do
+    scenario "confluent-kafka/$brokers-broker" "$brokers" "$PY" -m pytest -q python/test_confluent_kafka.py
+    scenario "kafka-python/$brokers-broker" "$brokers" "$PY" -m pytest -q python/test_kafka_python.py
+    scenario "kafkajs/$brokers-broker" "$brokers" node --test --test-reporter=spec node/
+done
+
+[ $FAILED -eq 0 ] && rm -rf "$LOGS"
+finish
