@@ -2,7 +2,7 @@
 //! `ferrokafka-broker` binary).
 //!
 //! Real clients (librdkafka/kcat, confluent-kafka, kafka-python, KafkaJS, Java) talk to it
-//! unchanged: it implements Produce, Fetch, ListOffsets, Metadata, ApiVersions, CreateTopics,
+//! unchanged: it implements Produce, Fetch, ListOffsets, Metadata, FindCoordinator, ApiVersions, CreateTopics,
 //! DeleteTopics and InitProducerId (see `src/handlers/`, one file per API key, each listing its
 //! versions, behaviour and gaps), stores producer batches verbatim, and enforces idempotence.
 //! A cluster of N brokers lives in one process; partition leaders are spread over them.
@@ -25,6 +25,7 @@ use std::sync::Arc;
 mod error_code;
 mod handlers;
 mod record_batch;
+mod request_guard;
 mod server;
 mod state;
 

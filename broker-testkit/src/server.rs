@@ -18,6 +18,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::handlers::{self, BrokerContext, Reply};
+use crate::request_guard;
 
 /// Largest request accepted (Kafka's socket.request.max.bytes default is 100 MiB).
 pub(crate) const MAX_FRAME: i32 = 100 * 1024 * 1024;
@@ -81,12 +82,11 @@ async fn serve_requests(stream: TcpStream, broker: &BrokerContext) -> Result<(),
         let Some(frame) = read_frame(&mut reader).await? else {
             return Ok(());
         };
-        match handle_frame(broker, frame).await? {
-            Some(response) => writer
+        if let Some(response) = handle_frame(broker, frame).await? {
+            writer
                 .write_all(&response)
                 .await
-                .map_err(|e| format!("write failed: {e}"))?,
-            None => {}
+                .map_err(|e| format!("write failed: {e}"))?;
         }
     }
 }
@@ -136,6 +136,7 @@ async fn handle_frame(broker: &BrokerContext, frame: Bytes) -> Result<Option<Byt
     if header_known {
         RequestHeader::decode(&mut body, key.request_header_version(version))
             .map_err(|e| format!("{key:?} v{version}: bad request header: {e:#}"))?;
+        request_guard::check(key, version, &body).map_err(|e| format!("{key:?} v{version}: {e}"))?;
     }
     // else: an ApiVersions version from the future; its header layout may differ, but the
     // correlation id is always at bytes 4..8, which is all the v0 answer needs.

@@ -490,7 +490,7 @@ impl ClusterState {
         for batch in &log.batches[first..] {
             let len = batch.data.len();
             let fits = result.bytes + len <= max_bytes;
-            if !fits && !(min_one && result.batches.is_empty()) {
+            if !(fits || (min_one && result.batches.is_empty())) {
                 break;
             }
             result.bytes += len;
@@ -525,8 +525,9 @@ impl ClusterState {
             -3 => {
                 let mut best: Option<&StoredBatch> = None;
                 for b in &log.batches {
-                    if best.map_or(true, |x| b.header.max_timestamp > x.header.max_timestamp) {
-                        best = Some(b);
+                    match best {
+                        Some(x) if x.header.max_timestamp >= b.header.max_timestamp => {}
+                        _ => best = Some(b),
                     }
                 }
                 best.map_or((-1, -1), |b| (b.header.max_timestamp, b.offset_of_max_timestamp()))

@@ -1,6 +1,6 @@
 //! InitProducerId (key 22).
 //!
-//! Versions: 0-6
+//! Versions: 0-5 (kafka-protocol 0.18 lists 0-6 but its decoder stops at 5).
 //!
 //! Behaviour: for idempotent producers (null transactional id) allocates a new producer id with
 //! epoch 0. From v3 a producer may send its current id and epoch (KIP-360, after a sequence error):
@@ -17,7 +17,7 @@ use kafka_protocol::protocol::VersionRange;
 use super::{BrokerContext, Reply};
 use crate::error_code as ec;
 
-pub(crate) const VERSIONS: VersionRange = VersionRange { min: 0, max: 6 };
+pub(crate) const VERSIONS: VersionRange = VersionRange { min: 0, max: 5 };
 
 pub(crate) fn handle(broker: &BrokerContext, version: i16, request: InitProducerIdRequest) -> anyhow::Result<Reply> {
     let result = if request.transactional_id.is_some() {

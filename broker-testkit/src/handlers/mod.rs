@@ -21,6 +21,8 @@ mod fetch;
 mod list_offsets;
 #[path = "03_metadata.rs"]
 mod metadata;
+#[path = "10_find_coordinator.rs"]
+mod find_coordinator;
 #[path = "18_api_versions.rs"]
 mod api_versions;
 #[path = "19_create_topics.rs"]
@@ -68,6 +70,7 @@ const APIS: &[Api] = &[
     api(ApiKey::Fetch, fetch::VERSIONS, fetch::VERSIONS),
     api(ApiKey::ListOffsets, list_offsets::VERSIONS, list_offsets::VERSIONS),
     api(ApiKey::Metadata, metadata::VERSIONS, metadata::VERSIONS),
+    api(ApiKey::FindCoordinator, find_coordinator::VERSIONS, find_coordinator::VERSIONS),
     api(ApiKey::ApiVersions, api_versions::VERSIONS, api_versions::VERSIONS),
     api(ApiKey::CreateTopics, create_topics::VERSIONS, create_topics::VERSIONS),
     api(ApiKey::DeleteTopics, delete_topics::VERSIONS, delete_topics::VERSIONS),
@@ -117,6 +120,9 @@ pub(crate) async fn dispatch(
         ApiKey::Fetch => fetch::handle(broker, version, decode(&mut body, version)?).await,
         ApiKey::ListOffsets => list_offsets::handle(broker, version, decode(&mut body, version)?),
         ApiKey::Metadata => metadata::handle(broker, version, decode(&mut body, version)?),
+        ApiKey::FindCoordinator => {
+            find_coordinator::handle(broker, version, decode(&mut body, version)?)
+        }
         ApiKey::ApiVersions => api_versions::handle(version, decode(&mut body, version)?),
         ApiKey::CreateTopics => create_topics::handle(broker, version, decode(&mut body, version)?),
         ApiKey::DeleteTopics => delete_topics::handle(broker, version, decode(&mut body, version)?),
