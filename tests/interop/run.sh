@@ -11,6 +11,7 @@
 # Environment: FERROKAFKA_BROKER  a broker binary to use instead of building one
 #              INTEROP_PARTITIONS partitions of auto-created topics (3)
 #              INTEROP_TIMEOUT    seconds per scenario (120)
+#              INTEROP_VERBOSE    set: print the log of passing scenarios too
 #              CARGO, CARGO_TARGET_DIR, FERROKAFKA_DEPS  as for cargo and scripts/deps.sh
 set -uo pipefail
 
@@ -122,6 +123,7 @@ scenario() {
     if [ $status -eq 0 ]; then
         PASSED=$((PASSED + 1))
         echo "PASS $name (${seconds}s)"
+        [ -n "${INTEROP_VERBOSE:-}" ] && sed 's/^/    /' "$log"
     else
         FAILED=$((FAILED + 1))
         echo "FAIL $name (${seconds}s); last lines of $log:"

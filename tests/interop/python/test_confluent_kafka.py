@@ -23,6 +23,7 @@ def test_produce_then_assign_and_read_back(bootstrap, topic, partitions):
         producer.produce(topic, r["value"], r["key"], headers=r["headers"], timestamp=r["timestamp"],
                          on_delivery=on_delivery)
         producer.poll(0)
+    assert len(producer.list_topics(topic, timeout=10).topics[topic].partitions) == partitions
     assert producer.flush(60) == 0, "messages left undelivered"
     assert failures == [], f"delivery failed: {failures[:3]}"
     assert sum(map(len, delivered.values())) == COUNT

@@ -16,6 +16,7 @@ def test_idempotent_produce_then_assign_and_read_back(bootstrap, topic, partitio
         r = record(seq)
         futures.append((seq, producer.send(topic, key=r["key"], value=r["value"], headers=r["headers"],
                                            timestamp_ms=r["timestamp"])))
+    assert producer.partitions_for(topic) == set(range(partitions))
     delivered = defaultdict(list)  # partition -> [(offset, seq)]
     for seq, future in futures:
         meta = future.get(timeout=30)
