@@ -784,7 +784,10 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn build(records: &[(i64, Option<Vec<u8>>, Option<Vec<u8>>, Vec<Header>)], params: &BatchParams) -> Bytes {
+    /// (timestamp, key, value, headers)
+    type TestRecord = (i64, Option<Vec<u8>>, Option<Vec<u8>>, Vec<Header>);
+
+    fn build(records: &[TestRecord], params: &BatchParams) -> Bytes {
         let mut b = BatchBuilder::new(records[0].0, 1024);
         for (ts, k, v, h) in records {
             assert!(b.try_append(*ts, k.as_deref(), v.as_deref(), h, usize::MAX));
@@ -1051,8 +1054,6 @@ mod tests {
             assert_eq!(ours.headers, their_headers);
         }
     }
-
-    type TestRecord = (i64, Option<Vec<u8>>, Option<Vec<u8>>, Vec<Header>);
 
     fn record_strategy() -> impl Strategy<Value = TestRecord> {
         let bytes = || proptest::option::of(proptest::collection::vec(any::<u8>(), 0..40));
