@@ -2,6 +2,7 @@
 # the interop runner needs the release broker, so tests and builds share one set of artifacts.
 CARGO ?= cargo
 export CARGO
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 
 .PHONY: build demo deps test interop test-kafka bench php python node c
 
@@ -15,9 +16,12 @@ demo:
 deps:
 	bash scripts/deps.sh
 
+# `cargo test` also builds ferrokafka-broker (the testkit has integration tests), with the features of the
+# whole test build (core's dev-dependency adds tokio/test-util); the runner's own `cargo build -p` would
+# resolve other features and compile tokio and the testkit again, so hand it that binary.
 test: deps
 	$(CARGO) test --workspace --release
-	bash tests/interop/run.sh
+	FERROKAFKA_BROKER=$(TARGET_DIR)/release/ferrokafka-broker bash tests/interop/run.sh
 
 # Third-party clients (kcat, confluent-kafka, kafka-python, KafkaJS) against ferrokafka-broker.
 interop:

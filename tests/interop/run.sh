@@ -17,6 +17,7 @@ set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
+BROKER=${FERROKAFKA_BROKER:+$(realpath -m "$FERROKAFKA_BROKER")}
 cd "$ROOT"
 PARTITIONS=${INTEROP_PARTITIONS:-3}
 TIMEOUT=${INTEROP_TIMEOUT:-120}
@@ -34,7 +35,6 @@ finish() {
 
 bash "$ROOT/scripts/deps.sh" || { echo "interop: scripts/deps.sh failed"; FAILED=1; finish; exit 1; }
 
-BROKER=${FERROKAFKA_BROKER:-}
 if [ -z "$BROKER" ]; then
     ${CARGO:-cargo} build --release -p ferrokafka-testkit --bin ferrokafka-broker ||
         { echo "interop: building ferrokafka-broker failed"; FAILED=1; finish; exit 1; }
@@ -42,6 +42,7 @@ if [ -z "$BROKER" ]; then
     case $target_dir in /*) ;; *) target_dir=$ROOT/$target_dir ;; esac
     BROKER=$target_dir/release/ferrokafka-broker
 fi
+[ -x "$BROKER" ] || { echo "interop: no broker binary at $BROKER"; FAILED=1; finish; exit 1; }
 
 # start_broker BROKERS LOG: starts a broker, sets BROKER_PID and BOOTSTRAP (its first stdout line).
 start_broker() {
