@@ -1,1 +1,26 @@
-//! ferrokafka
+//! ferrokafka: a pure-Rust Apache Kafka client.
+//!
+//! - [`producer::Producer`]: async producer (partitioners, batching, compression, retries in
+//!   order, idempotence, delivery results).
+//! - [`consumer::Consumer`]: partition consumer (assign, fetch, seek, watermarks).
+//! - [`client::admin::AdminClient`]: topic administration.
+//! - [`blocking`]: the same for non-async callers, on one shared runtime (what bindings use).
+//! - [`config::ClientConfig`]: librdkafka-style string properties, validated.
+//!
+//! See DESIGN.md for the architecture and its invariants.
+
+pub mod blocking;
+pub mod client;
+pub mod config;
+pub mod consumer;
+pub mod error;
+pub mod net;
+pub mod producer;
+pub mod protocol;
+
+pub use client::admin::{AdminClient, NewTopic};
+pub use client::Metadata;
+pub use config::ClientConfig;
+pub use consumer::{Consumer, Event, Message, Offset, Timestamp, TopicPartitionOffset};
+pub use error::{Error, ErrorKind, Result};
+pub use producer::{Delivery, DeliveryFuture, DeliveryReport, Header, Producer, ProducerRecord};

@@ -1,0 +1,309 @@
+//! The part every role shares: bootstrap, one connection per broker, the metadata cache.
+//!
+//! Invariants:
+//! - At most one live [`Connection`] per broker node id; a dead one is replaced on next use,
+//!   no sooner than the reconnect backoff allows (it doubles up to reconnect.backoff.max.ms).
+//! - The metadata cache only grows knowledge: a refresh for some topics replaces those topics
+//!   and the broker list, and leaves other topics alone.
+//! - No lock is held across an await except the per-node connect slot, which exists precisely to
+//!   make concurrent callers share one connect attempt.
+
+pub mod admin;
+pub mod offsets;
+pub mod metadata;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use kafka_protocol::messages::metadata_request::MetadataRequestTopic;
+use kafka_protocol::messages::{MetadataRequest, MetadataResponse, TopicName};
+use kafka_protocol::protocol::StrBytes;
+
+use crate::config::CommonConfig;
+use crate::error::{Error, ErrorKind, Result};
+use crate::net::versions::ours;
+use crate::net::Connection;
+pub use metadata::{BrokerMetadata, Metadata, PartitionMetadata, TopicMetadata};
+
+/// What the client knows of one topic.
+#[derive(Debug, Clone)]
+pub struct TopicInfo {
+    pub error: Option<ErrorKind>,
+    /// Leader node id per partition index (-1: none).
+    pub leaders: Vec<i32>,
+}
+
+#[derive(Default)]
+struct ConnectSlot {
+    conn: Option<Arc<Connection>>,
+    failures: u32,
+    retry_at: Option<Instant>,
+}
+
+#[derive(Default)]
+struct State {
+    brokers: HashMap<i32, String>,
+    topics: HashMap<String, TopicInfo>,
+    last_metadata: Option<Instant>,
+}
+
+/// Connections and metadata of one client instance.
+pub struct Client {
+    pub(crate) config: CommonConfig,
+    state: Mutex<State>,
+    slots: Mutex<HashMap<String, Arc<tokio::sync::Mutex<ConnectSlot>>>>,
+    /// Serializes metadata refreshes so a burst of errors costs one request, not hundreds.
+    refresh_lock: tokio::sync::Mutex<()>,
+    /// Tells waiters that new metadata arrived.
+    pub(crate) metadata_changed: tokio::sync::Notify,
+}
+
+impl Client {
+    pub fn new(config: CommonConfig) -> Arc<Client> {
+        Arc::new(Client {
+            config,
+            state: Mutex::new(State::default()),
+            slots: Mutex::new(HashMap::new()),
+            refresh_lock: tokio::sync::Mutex::new(()),
+            metadata_changed: tokio::sync::Notify::new(),
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        // A poisoned lock only means another thread panicked mid-update of plain data; the data
+        // is still usable, and refusing to work would turn one bug into a dead client.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn broker_addr(&self, node_id: i32) -> Option<String> {
+        self.lock().brokers.get(&node_id).cloned()
+    }
+
+    pub fn topic(&self, name: &str) -> Option<TopicInfo> {
+        self.lock().topics.get(name).cloned()
+    }
+
+    pub fn leader(&self, topic: &str, partition: i32) -> Option<i32> {
+        let st = self.lock();
+        let l = *st.topics.get(topic)?.leaders.get(usize::try_from(partition).ok()?)?;
+        (l >= 0 && st.brokers.contains_key(&l)).then_some(l)
+    }
+
+    /// A connection to broker `node_id`.
+    pub async fn connection(&self, node_id: i32) -> Result<Arc<Connection>> {
+        let addr = self.broker_addr(node_id).ok_or_else(|| {
+            Error::new(ErrorKind::UnknownBroker, format!("broker {node_id} is not in the metadata"))
+        })?;
+        self.connection_to(&addr).await
+    }
+
+    /// A connection to `addr` (host:port), made once and shared.
+    pub async fn connection_to(&self, addr: &str) -> Result<Arc<Connection>> {
+        let slot = {
+            let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+            slots.entry(addr.to_string()).or_default().clone()
+        };
+        let mut slot = slot.lock().await;
+        if let Some(c) = &slot.conn {
+            if !c.is_closed() {
+                return Ok(c.clone());
+            }
+        }
+        if let Some(at) = slot.retry_at {
+            let now = Instant::now();
+            if at > now {
+                tokio::time::sleep(at - now).await;
+            }
+        }
+        let timeout = self.config.socket_timeout.min(self.config.api_version_request_timeout);
+        match Connection::connect(addr, &self.config.client_id, timeout, self.config.request_timeout).await {
+            Ok(c) => {
+                let c = Arc::new(c);
+                slot.conn = Some(c.clone());
+                slot.failures = 0;
+                slot.retry_at = None;
+                Ok(c)
+            }
+            Err(e) => {
+                slot.conn = None;
+                slot.failures = slot.failures.saturating_add(1);
+                let backoff = self
+                    .config
+                    .reconnect_backoff
+                    .saturating_mul(1u32 << slot.failures.min(10))
+                    .min(self.config.reconnect_backoff_max.max(self.config.reconnect_backoff));
+                slot.retry_at = Some(Instant::now() + backoff);
+                Err(e)
+            }
+        }
+    }
+
+    /// Any broker that answers: known brokers first, then the bootstrap list.
+    pub async fn any_connection(&self) -> Result<Arc<Connection>> {
+        let mut candidates: Vec<String> = self.lock().brokers.values().cloned().collect();
+        for b in &self.config.bootstrap_servers {
+            if !candidates.contains(b) {
+                candidates.push(b.clone());
+            }
+        }
+        // Prefer a connection that is already up.
+        {
+            let slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+            for addr in &candidates {
+                if let Some(slot) = slots.get(addr) {
+                    if let Ok(s) = slot.try_lock() {
+                        if let Some(c) = &s.conn {
+                            if !c.is_closed() {
+                                return Ok(c.clone());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let mut last_err = None;
+        for addr in &candidates {
+            match self.connection_to(addr).await {
+                Ok(c) => return Ok(c),
+                Err(e) => last_err = Some(e),
+            }
+        }
+        Err(match last_err {
+            Some(e) => Error::new(
+                ErrorKind::AllBrokersDown,
+                format!("all brokers are down (tried {}): last error: {}", candidates.join(", "), e.message),
+            ),
+            None => Error::new(ErrorKind::InvalidArg, "bootstrap.servers is empty"),
+        })
+    }
+
+    /// Fetches metadata for `topics` (None: all topics) and updates the cache.
+    /// Retries on other brokers until `timeout`, so a dead bootstrap broker is not fatal.
+    pub async fn fetch_metadata(
+        &self,
+        topics: Option<&[String]>,
+        allow_auto_create: bool,
+        timeout: Duration,
+    ) -> Result<Metadata> {
+        let deadline = Instant::now() + timeout;
+        let _guard = self.refresh_lock.lock().await;
+        let mut last_err: Option<Error> = None;
+        loop {
+            let attempt = async {
+                let conn = self.any_connection().await?;
+                let version = conn.version::<MetadataRequest>(ours::METADATA)?;
+                let req = MetadataRequest::default()
+                    .with_topics(topics.map(|ts| {
+                        ts.iter()
+                            .map(|t| {
+                                MetadataRequestTopic::default()
+                                    .with_name(Some(TopicName(StrBytes::from_string(t.clone()))))
+                            })
+                            .collect()
+                    }))
+                    .with_allow_auto_topic_creation(allow_auto_create);
+                let resp = conn.send(&req, version).await?;
+                Ok::<_, Error>((conn.addr().to_string(), resp))
+            };
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(remaining, attempt).await {
+                Ok(Ok((addr, resp))) => return Ok(self.apply_metadata(&addr, resp)),
+                Ok(Err(e)) => last_err = Some(e),
+                Err(_) => {}
+            }
+            if Instant::now() + self.config.retry_backoff >= deadline {
+                return Err(last_err.unwrap_or_else(|| {
+                    Error::new(
+                        ErrorKind::TimedOut,
+                        format!("metadata request timed out after {} ms", timeout.as_millis()),
+                    )
+                }));
+            }
+            tokio::time::sleep(self.config.retry_backoff).await;
+        }
+    }
+
+    fn apply_metadata(&self, answered_by: &str, resp: MetadataResponse) -> Metadata {
+        let brokers: Vec<BrokerMetadata> = resp
+            .brokers
+            .iter()
+            .map(|b| BrokerMetadata {
+                id: b.node_id.0,
+                host: b.host.to_string(),
+                port: b.port,
+                rack: b.rack.as_ref().map(|r| r.to_string()),
+            })
+            .collect();
+        let topics: Vec<TopicMetadata> = resp
+            .topics
+            .iter()
+            .map(|t| {
+                let mut partitions: Vec<PartitionMetadata> = t
+                    .partitions
+                    .iter()
+                    .map(|p| PartitionMetadata {
+                        id: p.partition_index,
+                        leader: p.leader_id.0,
+                        leader_epoch: p.leader_epoch,
+                        replicas: p.replica_nodes.iter().map(|n| n.0).collect(),
+                        isrs: p.isr_nodes.iter().map(|n| n.0).collect(),
+                        error: error_of(p.error_code),
+                    })
+                    .collect();
+                partitions.sort_by_key(|p| p.id);
+                TopicMetadata {
+                    name: t.name.as_ref().map(|n| n.0.to_string()).unwrap_or_default(),
+                    is_internal: t.is_internal,
+                    partitions,
+                    error: error_of(t.error_code),
+                }
+            })
+            .collect();
+        let mut orig_broker_id = -1;
+        {
+            let mut st = self.lock();
+            st.brokers = brokers.iter().map(|b| (b.id, format!("{}:{}", b.host, b.port))).collect();
+            for (id, addr) in &st.brokers {
+                if addr == answered_by {
+                    orig_broker_id = *id;
+                }
+            }
+            for t in &topics {
+                let info = TopicInfo {
+                    error: t.error,
+                    leaders: {
+                        let n = t.partitions.iter().map(|p| p.id + 1).max().unwrap_or(0).max(0) as usize;
+                        let mut v = vec![-1; n];
+                        for p in &t.partitions {
+                            if let Some(slot) = usize::try_from(p.id).ok().and_then(|i| v.get_mut(i)) {
+                                *slot = p.leader;
+                            }
+                        }
+                        v
+                    },
+                };
+                st.topics.insert(t.name.clone(), info);
+            }
+            st.last_metadata = Some(Instant::now());
+        }
+        self.metadata_changed.notify_waiters();
+        Metadata {
+            orig_broker_id,
+            orig_broker_name: format!("{answered_by}/{orig_broker_id}"),
+            cluster_id: resp.cluster_id.map(|c| c.to_string()),
+            controller_id: resp.controller_id.0,
+            brokers,
+            topics,
+        }
+    }
+
+    /// Forgets a topic's cached leaders, so the next lookup refreshes them.
+    pub fn invalidate_topic(&self, topic: &str) {
+        self.lock().topics.remove(topic);
+    }
+}
+
+fn error_of(code: i16) -> Option<ErrorKind> {
+    (code != 0).then(|| ErrorKind::from_kafka_code(code))
+}

@@ -1,0 +1,45 @@
+//! The versions a broker supports, from its ApiVersions answer, and the ones we pick.
+
+use std::collections::HashMap;
+
+use kafka_protocol::messages::ApiVersionsResponse;
+use kafka_protocol::protocol::Request;
+
+/// Highest version of each API this client speaks. Capped below kafka-protocol's newest where a
+/// newer version changes semantics we have not implemented (Produce v13 / Fetch v13+ address
+/// topics by id only).
+pub mod ours {
+    pub const PRODUCE: i16 = 12;
+    pub const FETCH: i16 = 12;
+    pub const LIST_OFFSETS: i16 = 9;
+    pub const METADATA: i16 = 12;
+    pub const INIT_PRODUCER_ID: i16 = 5;
+    pub const CREATE_TOPICS: i16 = 7;
+    pub const DELETE_TOPICS: i16 = 5;
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct VersionTable {
+    ranges: HashMap<i16, (i16, i16)>,
+}
+
+impl VersionTable {
+    pub fn from_response(resp: &ApiVersionsResponse) -> Self {
+        VersionTable {
+            ranges: resp.api_keys.iter().map(|k| (k.api_key, (k.min_version, k.max_version))).collect(),
+        }
+    }
+
+    /// The broker's range for an API key.
+    pub fn range(&self, api_key: i16) -> Option<(i16, i16)> {
+        self.ranges.get(&api_key).copied()
+    }
+
+    /// The highest version both sides support: ours is kafka-protocol's range capped at `our_max`.
+    pub fn pick<R: Request>(&self, our_max: i16) -> Option<i16> {
+        let (bmin, bmax) = self.range(R::KEY)?;
+        let lo = bmin.max(R::VERSIONS.min);
+        let hi = bmax.min(our_max).min(R::VERSIONS.max);
+        (lo <= hi).then_some(hi)
+    }
+}

@@ -1,0 +1,385 @@
+//! The drain task and per-broker Produce requests.
+//!
+//! One task per producer loops: resolve records waiting for metadata, take the batches that
+//! may go now ([`Accumulator::drain`]), encode (compress) each once, and send one Produce
+//! request per leader broker and round (Kafka takes one batch per partition per request).
+//! Each request's answer is handled by its own small task, so many requests are in flight.
+//!
+//! Error handling per partition, decided in [`handle_partition`]:
+//! - retriable (leader moved, timeouts, a dropped connection): back into the queue in order,
+//!   after retry.backoff.ms, with a metadata refresh when the leader may have moved;
+//! - idempotent sequence trouble: an out-of-order answer for a batch that is not the oldest
+//!   unacknowledged one is just a retry (an earlier batch failed first); for the oldest one,
+//!   or UNKNOWN_PRODUCER_ID, the epoch is bumped;
+//! - anything else, or retries / message.timeout.ms exhausted: the batch's records fail.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
+use kafka_protocol::messages::{ProduceRequest, ProduceResponse, TopicName};
+use kafka_protocol::protocol::StrBytes;
+
+use super::accumulator::{Batch, Outcomes};
+use super::ProducerInner;
+use crate::config::Acks;
+use crate::error::{Error, ErrorKind};
+use crate::net::decode_body;
+use crate::net::versions::ours;
+use crate::protocol::record::{restamp, BatchParams};
+
+/// How long a metadata refresh for unknown topics may take before the loop moves on.
+const METADATA_STEP: Duration = Duration::from_secs(5);
+
+pub(crate) async fn run(inner: Arc<ProducerInner>) {
+    let cfg = inner.config.clone();
+    let idempotent = cfg.enable_idempotence;
+    // Without sequence numbers, one request per partition in flight is what keeps order.
+    let per_partition_limit = if idempotent { cfg.max_in_flight.clamp(1, 5) } else { 1 };
+    let mut last_metadata_attempt: Option<Instant> = None;
+    loop {
+        let woken = inner.acc.wake.notified();
+        if inner.acc.is_closed() {
+            // Dropped without flush: what is not in flight fails with _DESTROY; in-flight
+            // requests still complete (their answers may requeue, which wakes us again).
+            let mut out = Outcomes::default();
+            inner.acc.fail_all(&Error::new(ErrorKind::Destroy, "producer was closed before delivery"), &mut out);
+            inner.acc.deliver(out, &inner.reports);
+            if inner.acc.queued_records() == 0 {
+                return;
+            }
+            woken.await;
+            continue;
+        }
+
+        // Idempotence: get an id first; bump the epoch only once nothing is in flight.
+        let mut ids = None;
+        if idempotent {
+            if inner.idempotence.needs_init() {
+                if inner.acc.total_in_flight() == 0 {
+                    match inner.idempotence.init(&inner.client).await {
+                        Ok(_) => inner.acc.reset_sequences(),
+                        Err(e) => {
+                            log_debug(&inner, &format!("InitProducerId failed: {e}"));
+                            tokio::time::sleep(cfg.common.retry_backoff).await;
+                        }
+                    }
+                }
+            }
+            ids = inner.idempotence.current();
+        }
+
+        let now = Instant::now();
+        let mut out = Outcomes::default();
+        inner.acc.resolve_waiting(&inner.client, now, &mut out);
+        let drained = inner.acc.drain(&inner.client, now, per_partition_limit, ids, idempotent, &mut out);
+        if drained.need_epoch_bump {
+            inner.idempotence.request_bump();
+        }
+        inner.acc.deliver(out, &inner.reports);
+
+        if !drained.need_metadata.is_empty() {
+            let backoff = cfg.common.retry_backoff;
+            if last_metadata_attempt.is_none_or(|t| t.elapsed() >= backoff) {
+                last_metadata_attempt = Some(Instant::now());
+                let topics = drained.need_metadata.clone();
+                let client = inner.client.clone();
+                let acc_inner = inner.clone();
+                tokio::spawn(async move {
+                    let _ = client.fetch_metadata(Some(&topics), true, METADATA_STEP).await;
+                    acc_inner.acc.wake.notify_one();
+                });
+            }
+        }
+
+        for (leader, batches) in drained.by_leader {
+            send_to_leader(&inner, leader, batches).await;
+        }
+
+        let mut next = drained.next_deadline;
+        if !drained.need_metadata.is_empty() {
+            let t = Instant::now() + cfg.common.retry_backoff;
+            next = Some(next.map_or(t, |n| n.min(t)));
+        }
+        if idempotent && inner.idempotence.needs_init() {
+            let t = Instant::now() + Duration::from_millis(10);
+            next = Some(next.map_or(t, |n| n.min(t)));
+        }
+        match next {
+            Some(at) => {
+                let _ = tokio::time::timeout_at(at.into(), woken).await;
+            }
+            None => woken.await,
+        }
+    }
+}
+
+fn log_debug(inner: &ProducerInner, msg: &str) {
+    if !inner.config.common.debug.is_empty() {
+        eprintln!("ferrokafka producer: {msg}");
+    }
+}
+
+/// Encodes each batch once (compressing it) and stamps its producer id and sequence.
+fn encode(inner: &ProducerInner, b: &mut Batch) -> Result<Bytes, Error> {
+    if let Some(e) = &b.encoded {
+        return Ok(e.clone());
+    }
+    let cfg = &inner.config;
+    let (pid, epoch, seq) = b.sequence.unwrap_or((-1, -1, -1));
+    let bytes = match b.unstamped.take() {
+        // Renumbered after an epoch bump: only the header changes, no second compression.
+        Some(old) => restamp(&old, pid, epoch, seq)?,
+        None => b.builder.finish(&BatchParams {
+            compression: cfg.compression,
+            compression_level: cfg.compression_level,
+            producer_id: pid,
+            producer_epoch: epoch,
+            base_sequence: seq,
+            transactional: false,
+        })?,
+    };
+    b.encoded = Some(bytes.clone());
+    Ok(bytes)
+}
+
+async fn send_to_leader(inner: &Arc<ProducerInner>, leader: i32, mut batches: Vec<Batch>) {
+    let cfg = &inner.config;
+    let mut out = Outcomes::default();
+    let mut good = Vec::with_capacity(batches.len());
+    for mut b in batches.drain(..) {
+        match encode(inner, &mut b) {
+            Ok(_) => good.push(b),
+            Err(e) => {
+                inner.acc.release(&b.topic, b.partition);
+                out.fail_batch(b, &e);
+            }
+        }
+    }
+    inner.acc.deliver(out, &inner.reports);
+    if good.is_empty() {
+        return;
+    }
+    let conn = match inner.client.connection(leader).await {
+        Ok(c) => c,
+        Err(e) => {
+            log_debug(inner, &format!("broker {leader}: {e}"));
+            retry_or_fail(inner, good, &e);
+            return;
+        }
+    };
+    let version = match conn.version::<ProduceRequest>(ours::PRODUCE) {
+        Ok(v) => v,
+        Err(e) => {
+            let mut out = Outcomes::default();
+            for b in good {
+                inner.acc.release(&b.topic, b.partition);
+                out.fail_batch(b, &e);
+            }
+            inner.acc.deliver(out, &inner.reports);
+            return;
+        }
+    };
+    // Group by topic, keeping one batch per partition (the drain step guarantees it).
+    let mut topics: Vec<(Arc<str>, Vec<usize>)> = Vec::new();
+    for (i, b) in good.iter().enumerate() {
+        match topics.iter_mut().find(|(t, _)| *t == b.topic) {
+            Some((_, v)) => v.push(i),
+            None => topics.push((b.topic.clone(), vec![i])),
+        }
+    }
+    let req = ProduceRequest::default()
+        .with_acks(cfg.acks.as_i16())
+        .with_timeout_ms(i32::try_from(cfg.common.request_timeout.as_millis()).unwrap_or(i32::MAX))
+        .with_topic_data(
+            topics
+                .iter()
+                .map(|(t, idx)| {
+                    TopicProduceData::default()
+                        .with_name(TopicName(StrBytes::from_string(t.to_string())))
+                        .with_partition_data(
+                            idx.iter()
+                                .map(|&i| {
+                                    PartitionProduceData::default()
+                                        .with_index(good[i].partition)
+                                        .with_records(good[i].encoded.clone())
+                                })
+                                .collect(),
+                        )
+                })
+                .collect(),
+        );
+    if cfg.acks == Acks::None {
+        // The broker never answers acks=0: a record counts as delivered once written.
+        let result = conn.send_no_response(&req, version);
+        let mut out = Outcomes::default();
+        for b in good {
+            inner.acc.release(&b.topic, b.partition);
+            match &result {
+                Ok(()) => out.succeed_batch(b, -1, -1),
+                Err(e) => out.fail_batch(b, e),
+            }
+        }
+        inner.acc.deliver(out, &inner.reports);
+        return;
+    }
+    let rx = match conn.send_raw(&req, version) {
+        Ok(rx) => rx,
+        Err(e) => {
+            retry_or_fail(inner, good, &e);
+            return;
+        }
+    };
+    let inner = inner.clone();
+    let timeout = conn.request_timeout();
+    let addr = conn.addr().to_string();
+    tokio::spawn(async move {
+        let body = match tokio::time::timeout(timeout, rx).await {
+            Ok(Ok(Ok(body))) => body,
+            Ok(Ok(Err(e))) => return retry_or_fail(&inner, good, &e),
+            Ok(Err(_)) => {
+                let e = Error::new(ErrorKind::Transport, format!("{addr}: connection closed before the produce response"));
+                return retry_or_fail(&inner, good, &e);
+            }
+            Err(_) => {
+                conn.close();
+                let e = Error::new(ErrorKind::TimedOut, format!("{addr}: produce request timed out"));
+                return retry_or_fail(&inner, good, &e);
+            }
+        };
+        let resp: ProduceResponse = match decode_body(body, version, &addr) {
+            Ok(r) => r,
+            Err(e) => return retry_or_fail(&inner, good, &e),
+        };
+        // Index the answer by (topic, partition).
+        let mut answers: HashMap<(String, i32), (i16, i64, i64, Option<String>)> = HashMap::new();
+        for t in resp.responses {
+            for p in t.partition_responses {
+                answers.insert(
+                    (t.name.0.to_string(), p.index),
+                    (p.error_code, p.base_offset, p.log_append_time_ms, p.error_message.map(|m| m.to_string())),
+                );
+            }
+        }
+        let mut out = Outcomes::default();
+        let mut retry = Vec::new();
+        let mut refresh = false;
+        for b in good {
+            let answer = answers.remove(&(b.topic.to_string(), b.partition));
+            handle_partition(&inner, b, answer, &mut out, &mut retry, &mut refresh);
+        }
+        inner.acc.deliver(out, &inner.reports);
+        if !retry.is_empty() {
+            inner.acc.requeue(retry, inner.config.common.retry_backoff);
+        }
+        if refresh {
+            let client = inner.client.clone();
+            let _ = client.fetch_metadata(None, false, METADATA_STEP).await;
+            inner.acc.wake.notify_one();
+        }
+    });
+}
+
+fn handle_partition(
+    inner: &ProducerInner,
+    b: Batch,
+    answer: Option<(i16, i64, i64, Option<String>)>,
+    out: &mut Outcomes,
+    retry: &mut Vec<Batch>,
+    refresh: &mut bool,
+) {
+    let Some((code, base_offset, log_append_time, message)) = answer else {
+        inner.acc.release(&b.topic, b.partition);
+        let e = Error::new(ErrorKind::BadMsg, format!("broker did not answer for {}[{}]", b.topic, b.partition));
+        return out.fail_batch(b, &e);
+    };
+    if code == 0 {
+        inner.acc.acknowledge(&b);
+        return out.succeed_batch(b, base_offset, log_append_time);
+    }
+    let kind = ErrorKind::from_kafka_code(code);
+    let context = format!(
+        "{}[{}]{}",
+        b.topic,
+        b.partition,
+        message.map(|m| format!(": {m}")).unwrap_or_default()
+    );
+    let err = Error::from_kafka(code, context);
+    match kind {
+        // Already written (an earlier attempt got through): success, offsets unknown.
+        ErrorKind::DuplicateSequenceNumber => {
+            inner.acc.acknowledge(&b);
+            out.succeed_batch(b, base_offset, log_append_time);
+        }
+        ErrorKind::OutOfOrderSequenceNumber | ErrorKind::UnknownProducerId | ErrorKind::InvalidProducerEpoch
+            if inner.config.enable_idempotence =>
+        {
+            // Either an earlier batch failed first (then this one is retried after it), or the
+            // broker lost our sequence (then a new epoch renumbers from 0). Retrying under the
+            // bumped epoch covers both; the bump waits for all in-flight answers.
+            if kind != ErrorKind::OutOfOrderSequenceNumber || inner.acc.is_oldest_unacknowledged(&b) {
+                inner.idempotence.request_bump();
+            }
+            retry_one(inner, b, &err, out, retry);
+        }
+        _ if kind.is_retriable() => {
+            if matches!(
+                kind,
+                ErrorKind::NotLeaderOrFollower
+                    | ErrorKind::UnknownTopicOrPart
+                    | ErrorKind::LeaderNotAvailable
+                    | ErrorKind::NotEnoughReplicas
+                    | ErrorKind::FencedLeaderEpoch
+                    | ErrorKind::KafkaStorageError
+            ) {
+                *refresh = true;
+            }
+            retry_one(inner, b, &err, out, retry);
+        }
+        _ => {
+            inner.acc.release(&b.topic, b.partition);
+            out.fail_batch(b, &err);
+        }
+    }
+}
+
+fn retry_one(inner: &ProducerInner, b: Batch, err: &Error, out: &mut Outcomes, retry: &mut Vec<Batch>) {
+    let cfg = &inner.config;
+    let expired = !cfg.message_timeout.is_zero() && b.created.elapsed() >= cfg.message_timeout;
+    if b.attempts >= cfg.retries || expired {
+        inner.acc.release(&b.topic, b.partition);
+        if b.sequence.is_some() {
+            inner.idempotence.request_bump();
+        }
+        let e = if expired {
+            Error::new(ErrorKind::MsgTimedOut, format!("message timed out after {} retries; last error: {err}", b.attempts))
+        } else {
+            err.clone()
+        };
+        out.fail_batch(b, &e);
+    } else {
+        retry.push(b);
+    }
+}
+
+/// A whole request failed (transport): every batch is retried in order, or fails when out of
+/// retries. The connection is gone, so leaders are re-checked too.
+fn retry_or_fail(inner: &Arc<ProducerInner>, batches: Vec<Batch>, err: &Error) {
+    let mut out = Outcomes::default();
+    let mut retry = Vec::new();
+    for b in batches {
+        retry_one(inner, b, err, &mut out, &mut retry);
+    }
+    inner.acc.deliver(out, &inner.reports);
+    if !retry.is_empty() {
+        inner.acc.requeue(retry, inner.config.common.retry_backoff);
+    }
+    let client = inner.client.clone();
+    let acc_inner = inner.clone();
+    tokio::spawn(async move {
+        let _ = client.fetch_metadata(None, false, METADATA_STEP).await;
+        acc_inner.acc.wake.notify_one();
+    });
+}

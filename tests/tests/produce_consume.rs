@@ -1,0 +1,403 @@
+//! Producer and partition-consumer behaviour, against the testkit (1 and 3 brokers) or real
+//! Kafka (KAFKA_BOOTSTRAP).
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use ferrokafka::blocking::{Consumer, Producer};
+use ferrokafka::{ErrorKind, Event, Message, Offset, ProducerRecord, Timestamp, TopicPartitionOffset};
+use ferrokafka_tests::{skip, Env};
+
+const T: Duration = Duration::from_secs(30);
+
+/// Reads until `n` messages arrived (all partitions of `topic` from the beginning).
+fn consume(env: &Env, topic: &str, partitions: i32, n: usize, extra: &[(&str, &str)]) -> Vec<Message> {
+    let c = Consumer::new(&env.config(extra)).expect("consumer");
+    let tps: Vec<_> = (0..partitions).map(|p| TopicPartitionOffset::new(topic, p, Offset::Beginning)).collect();
+    c.assign(&tps).expect("assign");
+    read_n(&c, n)
+}
+
+fn read_n(c: &Consumer, n: usize) -> Vec<Message> {
+    let deadline = Instant::now() + T;
+    let mut out = Vec::with_capacity(n);
+    while out.len() < n {
+        assert!(Instant::now() < deadline, "timed out with {} of {n} messages", out.len());
+        match c.poll(Duration::from_millis(500)) {
+            Some(Event::Message(m)) => out.push(m),
+            Some(Event::Error { error, .. }) => panic!("consumer error: {error}"),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn produce_keyed(p: &Producer, topic: &str, n: usize) {
+    let futures: Vec<_> = (0..n)
+        .map(|i| {
+            p.send(ProducerRecord::new(topic).key(format!("k{}", i % 17)).value(format!("v{i}")))
+                .expect("send")
+        })
+        .collect();
+    p.flush(T).expect("flush");
+    let mut last: HashMap<i32, i64> = HashMap::new();
+    for f in futures {
+        let d = f.wait().expect("delivered");
+        // Offsets grow per partition in send order.
+        if let Some(prev) = last.insert(d.partition, d.offset) {
+            assert!(d.offset > prev, "offsets must grow per partition");
+        }
+    }
+}
+
+/// Messages of one key keep their send order (a key maps to one partition).
+fn assert_per_key_order(msgs: &[Message], n: usize) {
+    assert_eq!(msgs.len(), n);
+    let mut seen: HashMap<Bytes, i64> = HashMap::new();
+    let mut values: Vec<usize> = Vec::with_capacity(n);
+    for m in msgs {
+        let v = std::str::from_utf8(m.value.as_deref().unwrap_or_default()).expect("utf8");
+        let i: usize = v[1..].parse().expect("number");
+        let key = m.key.clone().expect("key");
+        assert_eq!(key, Bytes::from(format!("k{}", i % 17)));
+        if let Some(prev) = seen.insert(key, i as i64) {
+            assert!(i as i64 > prev, "per-key order broken: {prev} then {i}");
+        }
+        values.push(i);
+    }
+    values.sort_unstable();
+    assert_eq!(values, (0..n).collect::<Vec<_>>(), "every message exactly once");
+}
+
+fn round_trip(brokers: usize, extra: &[(&str, &str)]) {
+    let env = Env::new(brokers);
+    let topic = env.topic("rt", 3);
+    let p = Producer::new(&env.config(extra)).expect("producer");
+    produce_keyed(&p, &topic, 500);
+    let msgs = consume(&env, &topic, 3, 500, &[]);
+    assert_per_key_order(&msgs, 500);
+}
+
+#[test]
+fn acks_levels_one_broker() {
+    for acks in ["0", "1", "all"] {
+        let env = Env::new(1);
+        let topic = env.topic("acks", 3);
+        let p = Producer::new(&env.config(&[("acks", acks)])).expect("producer");
+        let futures: Vec<_> = (0..200)
+            .map(|i| p.send(ProducerRecord::new(&topic).key(format!("k{}", i % 17)).value(format!("v{i}"))).expect("send"))
+            .collect();
+        p.flush(T).expect("flush");
+        for f in futures {
+            let d = f.wait().expect("delivered");
+            if acks == "0" {
+                assert_eq!(d.offset, -1, "acks=0 has no offsets");
+            } else {
+                assert!(d.offset >= 0);
+            }
+        }
+        let msgs = consume(&env, &topic, 3, 200, &[]);
+        assert_per_key_order(&msgs, 200);
+    }
+}
+
+#[test]
+fn acks_all_three_brokers() {
+    round_trip(3, &[("acks", "all")]);
+}
+
+#[test]
+fn every_codec_round_trips() {
+    for codec in ["none", "gzip", "snappy", "lz4", "zstd"] {
+        round_trip(1, &[("compression.type", codec), ("linger.ms", "20")]);
+    }
+}
+
+#[test]
+fn keys_follow_java_murmur2() {
+    // ../shared/vectors/partitioner.tsv: with 3 partitions "foo" -> 2, "bar" -> 0, "kafka" -> 1.
+    let env = Env::new(1);
+    let topic = env.topic("keys", 3);
+    let p = Producer::new(&env.config(&[])).expect("producer");
+    for (key, want) in [("foo", 2), ("bar", 0), ("kafka", 1)] {
+        let d = p.send(ProducerRecord::new(&topic).key(key).value("x")).expect("send").wait().expect("delivered");
+        assert_eq!(d.partition, want, "key {key}");
+    }
+    let p = Producer::new(&env.config(&[("partitioner", "consistent_random")])).expect("producer");
+    let d = p.send(ProducerRecord::new(&topic).key("foo").value("x")).expect("send").wait().expect("delivered");
+    assert_eq!(d.partition, 2, "consistent(crc32) foo % 3");
+}
+
+#[test]
+fn null_keys_stick_to_one_partition_per_batch() {
+    let env = Env::new(1);
+    let topic = env.topic("sticky", 3);
+    let p = Producer::new(&env.config(&[("linger.ms", "1000")])).expect("producer");
+    let futures: Vec<_> = (0..50).map(|i| p.send(ProducerRecord::new(&topic).value(format!("{i}"))).expect("send")).collect();
+    p.flush(T).expect("flush");
+    let parts: Vec<i32> = futures.into_iter().map(|f| f.wait().expect("delivered").partition).collect();
+    assert!(parts.iter().all(|&x| x == parts[0]), "one linger window, one batch, one partition: {parts:?}");
+}
+
+#[test]
+fn explicit_partition_headers_and_timestamps() {
+    let env = Env::new(1);
+    let topic = env.topic("hdr", 3);
+    let p = Producer::new(&env.config(&[])).expect("producer");
+    let rec = ProducerRecord::new(&topic)
+        .partition(1)
+        .key("k")
+        .value("v")
+        .timestamp(1_600_000_000_123)
+        .header("h", Some("1"))
+        .header("h", Some("2"))
+        .header("none", None::<Bytes>);
+    let d = p.send(rec).expect("send").wait().expect("delivered");
+    assert_eq!(d.partition, 1);
+    // A null value and key are kept as null, not empty.
+    let d2 = p.send(ProducerRecord::new(&topic).partition(1)).expect("send").wait().expect("delivered");
+    assert_eq!(d2.offset, d.offset + 1);
+    let c = Consumer::new(&env.config(&[])).expect("consumer");
+    c.assign(&[TopicPartitionOffset::new(&topic, 1, Offset::Beginning)]).expect("assign");
+    let msgs = read_n(&c, 2);
+    let m = &msgs[0];
+    assert_eq!(m.timestamp, Timestamp::CreateTime(1_600_000_000_123));
+    let hs: Vec<(String, Option<Bytes>)> = m.headers.iter().map(|h| (h.key.clone(), h.value.clone())).collect();
+    assert_eq!(
+        hs,
+        vec![
+            ("h".to_string(), Some(Bytes::from("1"))),
+            ("h".to_string(), Some(Bytes::from("2"))),
+            ("none".to_string(), None)
+        ],
+        "duplicate header keys keep order (KIP-82)"
+    );
+    assert_eq!(msgs[1].key, None);
+    assert_eq!(msgs[1].value, None);
+    // Unknown partition is refused at send time.
+    let err = p.send(ProducerRecord::new(&topic).partition(7).value("x")).err().expect("refused");
+    assert_eq!(err.kind, ErrorKind::UnknownPartition);
+}
+
+#[test]
+fn hundred_thousand_in_per_partition_order() {
+    let env = Env::new(3);
+    let topic = env.topic("bulk", 3);
+    let n = 100_000;
+    let p = Producer::new(&env.config(&[("linger.ms", "5"), ("compression.type", "lz4")])).expect("producer");
+    let mut futures = Vec::with_capacity(n);
+    for i in 0..n {
+        futures.push(p.send(ProducerRecord::new(&topic).key(format!("k{}", i % 17)).value(format!("v{i}"))).expect("send"));
+    }
+    p.flush(Duration::from_secs(120)).expect("flush");
+    for f in futures {
+        f.wait().expect("delivered");
+    }
+    let msgs = consume(&env, &topic, 3, n, &[]);
+    assert_per_key_order(&msgs, n);
+    // Offsets within each partition are consecutive from 0.
+    let mut next: HashMap<i32, i64> = HashMap::new();
+    for m in &msgs {
+        let e = next.entry(m.partition).or_insert(0);
+        assert_eq!(m.offset, *e, "partition {} offsets", m.partition);
+        *e += 1;
+    }
+}
+
+#[test]
+fn idempotent_producer_survives_disconnects_without_duplicates() {
+    let env = Env::new(1);
+    let Some(cluster) = env.testkit() else {
+        return skip("idempotent_producer_survives_disconnects_without_duplicates", "needs testkit fault injection");
+    };
+    let topic = env.topic("idem", 2);
+    let p = Producer::new(&env.config(&[("enable.idempotence", "true"), ("linger.ms", "2"), ("retry.backoff.ms", "20")]))
+        .expect("producer");
+    let n = 2000;
+    let mut futures = Vec::new();
+    for i in 0..n {
+        if i % 400 == 200 {
+            // The broker writes the next requests but drops the connection instead of answering:
+            // the producer must retry, and the broker must recognise the retries as duplicates.
+            cluster.drop_next_produce_responses(2);
+        }
+        if i % 500 == 499 {
+            cluster.disconnect_all();
+        }
+        futures.push(p.send(ProducerRecord::new(&topic).key(format!("k{}", i % 17)).value(format!("v{i}"))).expect("send"));
+        if i % 100 == 0 {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+    p.flush(Duration::from_secs(60)).expect("flush");
+    for f in futures {
+        f.wait().expect("every record delivered");
+    }
+    let total: i64 = (0..2).map(|part| cluster.record_count(&topic, part)).sum();
+    assert_eq!(total, n as i64, "no duplicates in the log");
+    let msgs = consume(&env, &topic, 2, n, &[]);
+    assert_per_key_order(&msgs, n);
+}
+
+#[test]
+fn oversized_message_is_refused_naming_the_limit() {
+    let env = Env::new(1);
+    let topic = env.topic("big", 1);
+    let p = Producer::new(&env.config(&[("message.max.bytes", "10000")])).expect("producer");
+    let err = p.send(ProducerRecord::new(&topic).value(vec![0u8; 20_000])).err().expect("refused");
+    assert_eq!(err.kind, ErrorKind::MsgSizeTooLarge);
+    assert!(err.message.contains("message.max.bytes") && err.message.contains("10000"), "{}", err.message);
+}
+
+#[test]
+fn unreachable_bootstrap_fails_in_bounded_time() {
+    // Port 1 on loopback: nothing listens there.
+    let mut c = ferrokafka::ClientConfig::new();
+    c.set("bootstrap.servers", "127.0.0.1:1").expect("set");
+    c.set("message.timeout.ms", "1500").expect("set");
+    let p = Producer::new(&c).expect("producer");
+    let started = Instant::now();
+    let f = p.send(ProducerRecord::new("nowhere").value("x")).expect("send");
+    let err = f.wait().err().expect("must fail");
+    assert_eq!(err.kind, ErrorKind::MsgTimedOut, "{err}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    let md = p.metadata(None, Duration::from_secs(1)).err().expect("metadata must fail");
+    assert!(
+        matches!(md.kind, ErrorKind::Transport | ErrorKind::AllBrokersDown | ErrorKind::TimedOut),
+        "{md}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(15));
+}
+
+#[test]
+fn bounded_queue_reports_queue_full() {
+    let mut c = ferrokafka::ClientConfig::new();
+    c.set("bootstrap.servers", "127.0.0.1:1").expect("set");
+    c.set("queue.buffering.max.messages", "10").expect("set");
+    let p = Producer::new(&c).expect("producer");
+    for i in 0..10 {
+        p.produce(ProducerRecord::new("t").value(format!("{i}"))).expect("fits");
+    }
+    let err = p.produce(ProducerRecord::new("t").value("x")).err().expect("queue full");
+    assert_eq!(err.kind, ErrorKind::QueueFull);
+    assert!(err.message.contains("queue.buffering.max.messages"), "{}", err.message);
+    let e = p.flush(Duration::from_millis(300)).err().expect("flush times out");
+    assert_eq!(e.kind, ErrorKind::TimedOut);
+}
+
+#[test]
+fn delivery_reports_through_poll() {
+    let env = Env::new(1);
+    let topic = env.topic("poll", 1);
+    let p = Producer::new(&env.config(&[])).expect("producer");
+    for i in 0..10u64 {
+        p.produce(ProducerRecord::new(&topic).value(format!("{i}")).opaque(i)).expect("produce");
+    }
+    let mut reports = Vec::new();
+    let deadline = Instant::now() + T;
+    while reports.len() < 10 && Instant::now() < deadline {
+        reports.extend(p.poll(Duration::from_millis(200)));
+    }
+    assert_eq!(reports.len(), 10);
+    for (i, r) in reports.iter().enumerate() {
+        assert!(r.error.is_none());
+        assert_eq!(r.opaque, i as u64);
+        assert_eq!(r.offset, i as i64);
+        assert_eq!(r.value.as_deref(), Some(format!("{i}").as_bytes()));
+    }
+    assert_eq!(p.in_flight_count(), 0);
+}
+
+#[test]
+fn start_offsets_watermarks_seek_and_eof() {
+    let env = Env::new(1);
+    let topic = env.topic("pos", 1);
+    let p = Producer::new(&env.config(&[])).expect("producer");
+    let base_ts = 1_700_000_000_000i64;
+    for i in 0..10i64 {
+        p.send(ProducerRecord::new(&topic).partition(0).value(format!("{i}")).timestamp(base_ts + i * 1000)).expect("send");
+    }
+    p.flush(T).expect("flush");
+    let c = Consumer::new(&env.config(&[("enable.partition.eof", "true")])).expect("consumer");
+    assert_eq!(c.fetch_watermarks(&topic, 0, T).expect("watermarks"), (0, 10));
+
+    let first = |c: &Consumer| -> Option<i64> {
+        let deadline = Instant::now() + T;
+        while Instant::now() < deadline {
+            match c.poll(Duration::from_millis(200)) {
+                Some(Event::Message(m)) => return Some(m.offset),
+                Some(Event::PartitionEof { .. }) => return None,
+                Some(Event::Error { error, .. }) => panic!("{error}"),
+                None => {}
+            }
+        }
+        panic!("nothing arrived");
+    };
+    for (start, want) in [
+        (Offset::Beginning, Some(0)),
+        (Offset::Offset(7), Some(7)),
+        (Offset::Tail(3), Some(7)),
+        (Offset::Timestamp(base_ts + 4500), Some(5)),
+        (Offset::End, None),
+    ] {
+        c.assign(&[TopicPartitionOffset::new(&topic, 0, start)]).expect("assign");
+        assert_eq!(first(&c), want, "start {start:?}");
+    }
+    // Seek back: what was fetched before is discarded.
+    c.assign(&[TopicPartitionOffset::new(&topic, 0, Offset::Beginning)]).expect("assign");
+    assert_eq!(first(&c), Some(0));
+    c.seek(&topic, 0, Offset::Offset(8)).expect("seek");
+    assert_eq!(first(&c), Some(8));
+    assert_eq!(first(&c), Some(9));
+    // The end of the partition is reported once.
+    let deadline = Instant::now() + T;
+    let mut eof = 0;
+    while Instant::now() < deadline && eof == 0 {
+        if let Some(Event::PartitionEof { offset, .. }) = c.poll(Duration::from_millis(200)) {
+            assert_eq!(offset, 10);
+            eof += 1;
+        }
+    }
+    assert_eq!(eof, 1);
+    assert!(c.poll(Duration::from_millis(300)).is_none(), "EOF is not repeated without new data");
+    let ts = c.offsets_for_times(&[(topic.clone(), 0, base_ts + 2000)], T);
+    assert_eq!(ts[0].as_ref().ok(), Some(&2));
+}
+
+#[test]
+fn offset_out_of_range_follows_auto_offset_reset() {
+    let env = Env::new(1);
+    let topic = env.topic("oor", 1);
+    let p = Producer::new(&env.config(&[])).expect("producer");
+    for i in 0..5 {
+        p.send(ProducerRecord::new(&topic).partition(0).value(format!("{i}"))).expect("send");
+    }
+    p.flush(T).expect("flush");
+    let c = Consumer::new(&env.config(&[("auto.offset.reset", "smallest")])).expect("consumer");
+    c.assign(&[TopicPartitionOffset::new(&topic, 0, Offset::Offset(1000))]).expect("assign");
+    assert_eq!(read_n(&c, 1)[0].offset, 0, "reset to the beginning");
+    let c = Consumer::new(&env.config(&[("auto.offset.reset", "error")])).expect("consumer");
+    c.assign(&[TopicPartitionOffset::new(&topic, 0, Offset::Offset(1000))]).expect("assign");
+    let deadline = Instant::now() + T;
+    loop {
+        assert!(Instant::now() < deadline, "no error reported");
+        if let Some(Event::Error { error, .. }) = c.poll(Duration::from_millis(200)) {
+            assert_eq!(error.kind, ErrorKind::AutoOffsetReset);
+            break;
+        }
+    }
+}
+
+#[test]
+fn bad_config_is_refused_clearly() {
+    let mut c = ferrokafka::ClientConfig::new();
+    let e = c.set("no.such.property", "1").err().expect("unknown");
+    assert!(e.message.contains("no.such.property"), "{}", e.message);
+    let e = c.set("acks", "7").err().expect("bad acks");
+    assert!(e.message.contains("acks") && e.message.contains('7'), "{}", e.message);
+    let e = c.set("compression.codec", "brotli").err().expect("bad codec");
+    assert!(e.message.contains("brotli") && e.message.contains("zstd"), "{}", e.message);
+    assert!(c.set("request.required.acks", "-1").is_ok(), "librdkafka alias");
+    assert_eq!(c.get("acks").as_deref(), Some("-1"));
+}
