@@ -98,6 +98,8 @@ pub struct Options {
     pub dump_config: bool,
     /// `-G group`.
     pub group: Option<String>,
+    /// `-Q -t topic:partition:timestamp`, in order.
+    pub queries: Vec<(String, i32, i64)>,
     /// Files (`-P`) or topics (`-G`) after the options.
     pub positional: Vec<OsString>,
 }
@@ -175,19 +177,6 @@ pub fn parse(mut args: Vec<OsString>) -> Result<Parsed, Failure> {
     let (opts, positional) = getopt(&args)?;
 
     let mut mode: Option<Mode> = None;
-    let mut set_mode = |m: Mode| -> Result<(), Failure> {
-        match mode {
-            Some(old) if old != m => Err(Failure::Fatal(format!(
-                "Do not mix modes: -{} seen when -{} already set",
-                m.letter(),
-                old.letter()
-            ))),
-            _ => {
-                mode = Some(m);
-                Ok(())
-            }
-        }
-    };
     let mut o = Options {
         mode: Mode::Consume,
         topic: None,
@@ -212,6 +201,7 @@ pub fn parse(mut args: Vec<OsString>) -> Result<Parsed, Failure> {
         unbuffered: false,
         dump_config: false,
         group: None,
+        queries: Vec::new(),
         positional,
     };
     let mut format: Option<Vec<u8>> = None;
@@ -227,15 +217,17 @@ pub fn parse(mut args: Vec<OsString>) -> Result<Parsed, Failure> {
     for Opt { letter, value } in opts {
         let v = text(&value);
         match letter {
-            b'P' => set_mode(Mode::Produce)?,
-            b'C' => set_mode(Mode::Consume)?,
-            b'L' => set_mode(Mode::List)?,
-            b'Q' => set_mode(Mode::Query)?,
+            b'P' => set_mode(&mut mode, Mode::Produce)?,
+            b'C' => set_mode(&mut mode, Mode::Consume)?,
+            b'L' => set_mode(&mut mode, Mode::List)?,
+            b'Q' => set_mode(&mut mode, Mode::Query)?,
             b'G' => {
-                set_mode(Mode::Group)?;
+                set_mode(&mut mode, Mode::Group)?;
                 o.properties.push(cmdline("group.id", &v));
                 o.group = Some(v);
             }
+            // As in kcat, -t is a query only when -Q came before it.
+            b't' if mode == Some(Mode::Query) => o.queries.push(crate::query::parse_query(&v)?),
             b't' => o.topic = Some(v),
             b'p' => o.partition = Some(atoi(&v)).filter(|p| *p != -1),
             b'b' => {
@@ -368,6 +360,11 @@ pub fn parse(mut args: Vec<OsString>) -> Result<Parsed, Failure> {
     if !matches!(o.mode, Mode::Group | Mode::List | Mode::Query) && o.topic.is_none() {
         return Err(Failure::Usage("-t <topic> missing".into()));
     }
+    if o.mode == Mode::Query && o.queries.is_empty() {
+        return Err(Failure::Usage(
+            "-t <topic>:<partition>:<offset_or_timestamp> missing".into(),
+        ));
+    }
     if let Some(b) = brokers {
         o.properties.push(cmdline("bootstrap.servers", &b));
     }
@@ -415,6 +412,21 @@ pub fn parse(mut args: Vec<OsString>) -> Result<Parsed, Failure> {
         }
     }
     Ok(Parsed::Run(Box::new(o)))
+}
+
+/// kcat refuses two different modes.
+fn set_mode(mode: &mut Option<Mode>, m: Mode) -> Result<(), Failure> {
+    match *mode {
+        Some(old) if old != m => Err(Failure::Fatal(format!(
+            "Do not mix modes: -{} seen when -{} already set",
+            m.letter(),
+            old.letter()
+        ))),
+        _ => {
+            *mode = Some(m);
+            Ok(())
+        }
+    }
 }
 
 /// `-H name=value` (a value, possibly empty) or `-H name` (a null value).

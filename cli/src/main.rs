@@ -3,11 +3,11 @@
 //! Same flags, same output, same exit codes as kcat 1.7 (checked side by side against kcat
 //! 1.7.1 / librdkafka 2.0.2), so scripts written for kcat keep working. Deliberate differences:
 //! the default partitioner is the core's `murmur2_random` (`-X partitioner=consistent_random`
-//! gives kcat's), `-G` and `-Q` are not supported yet, and nothing of librdkafka's own logging
+//! gives kcat's), `-G` is not supported yet, and nothing of librdkafka's own logging
 //! is reproduced.
 //!
 //! Files: `args` (getopt and properties) | `escapes` (kcat's escape dialects) | `format` (`-f`,
-//! `-J`) | `produce` (`-P`) | `consume` (`-C`) | `metadata` (`-L`) | `signals`.
+//! `-J`) | `produce` (`-P`) | `consume` (`-C`) | `metadata` (`-L`) | `query` (`-Q`) | `signals`.
 
 mod args;
 mod consume;
@@ -15,6 +15,7 @@ mod escapes;
 mod format;
 mod metadata;
 mod produce;
+mod query;
 mod signals;
 
 use std::io::Write;
@@ -179,9 +180,7 @@ fn run() -> Result<i32, Failure> {
         Mode::Group => Err(Failure::Fatal(
             "-G (balanced consumer groups) is not supported yet by ferrokafka: use -C with -p, or kcat".into(),
         )),
-        Mode::Query => Err(Failure::Fatal(
-            "-Q (offset query by timestamp) is not supported yet by ferrokafka".into(),
-        )),
+        Mode::Query => query::run(&opts, &config),
     }
 }
 
