@@ -8,9 +8,13 @@ const { brokers, partitions, uniqueTopic, partitionOf, readWithKcat } = require(
 
 const kafka = new Kafka({ clientId: 'interop-kafkajs', brokers, logLevel: logLevel.ERROR, retry: { retries: 3 } })
 
-test('producer.send with acks=-1, then offsets and kcat read-back match', async () => {
+const variants = [
+  ['producer.send with acks=-1', {}],
+  ['idempotent producer.send', { idempotent: true, maxInFlightRequests: 1 }]
+]
+for (const [name, producerConfig] of variants) test(`${name}, then offsets and kcat read-back match`, async () => {
   const topic = uniqueTopic('kafkajs-send')
-  const producer = kafka.producer()
+  const producer = kafka.producer(producerConfig)
   const admin = kafka.admin()
   await Promise.all([producer.connect(), admin.connect()])
   try {

@@ -2,12 +2,15 @@
 import time
 from collections import defaultdict
 
+import pytest
 from confluent_kafka import OFFSET_BEGINNING, TIMESTAMP_CREATE_TIME, Consumer, KafkaError, Producer, TopicPartition
 
 from records import COUNT, check_offsets, check_partitions, record
 
 
-def test_produce_then_assign_and_read_back(bootstrap, topic, partitions):
+@pytest.mark.parametrize("producer_config", [{}, {"enable.idempotence": True, "compression.type": "zstd"}],
+                         ids=["default", "idempotent-zstd"])
+def test_produce_then_assign_and_read_back(bootstrap, topic, partitions, producer_config):
     delivered = defaultdict(list)  # partition -> [(offset, seq)] in delivery order
     failures = []
 
@@ -17,7 +20,7 @@ def test_produce_then_assign_and_read_back(bootstrap, topic, partitions):
         else:
             delivered[msg.partition()].append((msg.offset(), int(msg.value()[1:])))
 
-    producer = Producer({"bootstrap.servers": bootstrap, "message.timeout.ms": 30000})
+    producer = Producer({"bootstrap.servers": bootstrap, "message.timeout.ms": 30000, **producer_config})
     for seq in range(COUNT):
         r = record(seq)
         producer.produce(topic, r["value"], r["key"], headers=r["headers"], timestamp=r["timestamp"],

@@ -2,13 +2,15 @@
 import time
 from collections import defaultdict
 
+import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from records import COUNT, check_offsets, check_partitions, record
 
 
-def test_idempotent_produce_then_assign_and_read_back(bootstrap, topic, partitions):
-    producer = KafkaProducer(bootstrap_servers=bootstrap)
+@pytest.mark.parametrize("compression", [None, "gzip"])  # gzip is the codec kafka-python has built in
+def test_idempotent_produce_then_assign_and_read_back(bootstrap, topic, partitions, compression):
+    producer = KafkaProducer(bootstrap_servers=bootstrap, compression_type=compression)
     # kafka-python quietly turns idempotence off when it judges the broker older than 0.11: make that loud.
     assert producer.config["enable_idempotence"], "kafka-python disabled idempotence for this broker"
     futures = []
