@@ -70,7 +70,6 @@ pub struct Options {
     /// `-o e@TS`: stop each partition at the first record at or after TS (not printed).
     pub stop_timestamp: Option<i64>,
     pub exit_eof: bool,
-    pub exit_on_error: bool,
     /// `-f`, or the format kcat derives from `-K`/`-D` (or, with `-J`, the object delimiter).
     pub format: Vec<u8>,
     pub json: bool,
@@ -96,8 +95,6 @@ pub struct Options {
     pub unbuffered: bool,
     /// `-X dump`.
     pub dump_config: bool,
-    /// `-G group`.
-    pub group: Option<String>,
     /// `-Q -t topic:partition:timestamp`, in order.
     pub queries: Vec<(String, i32, i64)>,
     /// Files (`-P`) or topics (`-G`) after the options.
@@ -186,7 +183,6 @@ pub fn parse(mut args: Vec<OsString>) -> Result<Parsed, Failure> {
         start_timestamp: None,
         stop_timestamp: None,
         exit_eof: false,
-        exit_on_error: true,
         format: Vec::new(),
         json: false,
         delim: Vec::new(),
@@ -200,7 +196,6 @@ pub fn parse(mut args: Vec<OsString>) -> Result<Parsed, Failure> {
         tee: false,
         unbuffered: false,
         dump_config: false,
-        group: None,
         queries: Vec::new(),
         positional,
     };
@@ -224,7 +219,6 @@ pub fn parse(mut args: Vec<OsString>) -> Result<Parsed, Failure> {
             b'G' => {
                 set_mode(&mut mode, Mode::Group)?;
                 o.properties.push(cmdline("group.id", &v));
-                o.group = Some(v);
             }
             // As in kcat, -t is a query only when -Q came before it.
             b't' if mode == Some(Mode::Query) => o.queries.push(crate::query::parse_query(&v)?),
@@ -253,7 +247,8 @@ pub fn parse(mut args: Vec<OsString>) -> Result<Parsed, Failure> {
                 }
             }
             b'e' => o.exit_eof = true,
-            b'E' => o.exit_on_error = false,
+            // kcat's -E keeps going after non-fatal client errors; the core reports none.
+            b'E' => {}
             b'f' => format = Some(value),
             b'J' => o.json = true,
             b'D' => delim = value,
