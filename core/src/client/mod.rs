@@ -117,7 +117,8 @@ impl Client {
             }
         }
         let timeout = self.config.socket_timeout.min(self.config.api_version_request_timeout);
-        match Connection::connect(addr, &self.config.client_id, timeout, self.config.request_timeout).await {
+        let r = Connection::connect(addr, &self.config.client_id, timeout, self.config.request_timeout).await;
+        match r {
             Ok(c) => {
                 let c = Arc::new(c);
                 slot.conn = Some(c.clone());

@@ -55,7 +55,25 @@ pub async fn list_offsets(
             }
         }
     }
+    // Kafka refuses a request naming one partition twice: a repeated (topic, partition), e.g.
+    // earliest and latest for watermarks, goes in a later round.
+    let mut rounds: Vec<(i32, Vec<usize>)> = Vec::new();
     for (leader, idx) in by_leader {
+        let mut per_round: Vec<Vec<usize>> = Vec::new();
+        for i in idx {
+            let (t, p, _) = &queries[i];
+            let slot = per_round
+                .iter()
+                .position(|r| !r.iter().any(|&j| queries[j].0 == *t && queries[j].1 == *p))
+                .unwrap_or_else(|| {
+                    per_round.push(Vec::new());
+                    per_round.len() - 1
+                });
+            per_round[slot].push(i);
+        }
+        rounds.extend(per_round.into_iter().map(|r| (leader, r)));
+    }
+    for (leader, idx) in rounds {
         let outcome = tokio::time::timeout(timeout, ask_leader(client, leader, queries, &idx, read_committed)).await;
         match outcome {
             Ok(Ok(found)) => {

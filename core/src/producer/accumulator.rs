@@ -540,6 +540,8 @@ impl Accumulator {
         if let Some(pq) = st.topics.get_mut(topic).and_then(|t| t.partitions.get_mut(partition as usize)) {
             pq.in_flight = pq.in_flight.saturating_sub(1);
         }
+        drop(st);
+        self.wake.notify_one();
     }
 
     /// The broker wrote `b`: the partition's oldest unacknowledged sequence moves past it.
@@ -551,6 +553,9 @@ impl Accumulator {
                 pq.acked_sequence = seq.wrapping_add(b.record_count());
             }
         }
+        drop(st);
+        // A free in-flight slot may let the partition's next batch go.
+        self.wake.notify_one();
     }
 
     /// Whether `b` is the oldest batch of its partition the broker has not acknowledged: an

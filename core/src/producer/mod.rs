@@ -311,10 +311,12 @@ impl Producer {
         }
     }
 
-    /// Cluster metadata (all topics when `topic` is None).
+    /// Cluster metadata (all topics when `topic` is None). As librdkafka's producer does
+    /// (allow.auto.create.topics defaults to true there), naming a topic lets the broker
+    /// auto-create it.
     pub async fn metadata(&self, topic: Option<&str>, timeout: Duration) -> Result<Metadata> {
         let topics = topic.map(|t| vec![t.to_string()]);
-        self.inner.client.fetch_metadata(topics.as_deref(), false, timeout).await
+        self.inner.client.fetch_metadata(topics.as_deref(), topic.is_some(), timeout).await
     }
 
     pub fn config(&self) -> &ProducerConfig {

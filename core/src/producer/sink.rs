@@ -225,6 +225,7 @@ async fn send_to_leader(inner: &Arc<ProducerInner>, leader: i32, mut batches: Ve
         inner.acc.deliver(out, &inner.reports);
         return;
     }
+    log_debug(inner, &format!("produce to {leader}: {:?}", good.iter().map(|b| (b.partition, b.sequence, b.attempts)).collect::<Vec<_>>()));
     let rx = match conn.send_raw(&req, version) {
         Ok(rx) => rx,
         Err(e) => {
@@ -300,6 +301,7 @@ fn handle_partition(
         return out.succeed_batch(b, base_offset, log_append_time);
     }
     let kind = ErrorKind::from_kafka_code(code);
+    log_debug(inner, &format!("{}[{}] seq {:?} attempt {}: error {code}", b.topic, b.partition, b.sequence, b.attempts));
     let context = format!(
         "{}[{}]{}",
         b.topic,
@@ -367,6 +369,7 @@ fn retry_one(inner: &ProducerInner, b: Batch, err: &Error, out: &mut Outcomes, r
 /// A whole request failed (transport): every batch is retried in order, or fails when out of
 /// retries. The connection is gone, so leaders are re-checked too.
 fn retry_or_fail(inner: &Arc<ProducerInner>, batches: Vec<Batch>, err: &Error) {
+    log_debug(inner, &format!("request of {} batch(es) failed: {err}", batches.len()));
     let mut out = Outcomes::default();
     let mut retry = Vec::new();
     for b in batches {
