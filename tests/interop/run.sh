@@ -151,5 +151,10 @@ for brokers in 1 3; do
     scenario "kafkajs/$brokers-broker" "$brokers" node --test --test-reporter=spec node/producer.test.js node/group_consumer.test.js
 done
 
+# Our CLI against kcat, both ways (tests/interop/cli/cross.sh).
+for brokers in 1 3; do
+    scenario "cli/cross-$brokers-broker" "$brokers" bash -c 'exec bash cli/cross.sh "$KAFKA_BOOTSTRAP"'
+done
+
 [ $FAILED -eq 0 ] && rm -rf "$LOGS"
 finish
