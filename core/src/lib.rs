@@ -8,6 +8,9 @@
 //! - [`config::ClientConfig`]: librdkafka-style string properties, validated.
 //!
 //! See DESIGN.md for the architecture and its invariants.
+//!
+//! The README's examples run as doctests of this crate, so they cannot rot.
+#![doc = include_str!("../../README.md")]
 
 pub mod blocking;
 pub mod client;
