@@ -166,6 +166,8 @@ impl Consuming<'_> {
                         return Ok(());
                     }
                 }
+                // assign()-only consumers never rebalance.
+                Event::Rebalance(_) => {}
                 Event::Error {
                     topic,
                     partition,

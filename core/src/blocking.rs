@@ -14,7 +14,7 @@ use tokio::runtime::Runtime;
 use crate::client::admin::{AdminClient as AsyncAdmin, NewTopic, TopicResult};
 use crate::client::Metadata;
 use crate::config::ClientConfig;
-use crate::consumer::{self, Event, Offset, TopicPartitionOffset};
+use crate::consumer::{self, Event, Offset, RebalanceEvent, TopicPartitionOffset};
 use crate::error::{Error, ErrorKind, Result};
 use crate::producer::{self, Completion, DeliveryFuture, DeliveryReport, ProducerRecord};
 
@@ -97,18 +97,104 @@ impl Producer {
     }
 }
 
-/// A partition consumer for non-async callers.
+/// A rebalance callback of the blocking consumer: runs inside `poll`, on the caller's thread,
+/// outside the runtime, so it may call anything on the consumer (commit included).
+pub type RebalanceCallback = Arc<dyn Fn(&Consumer, &RebalanceEvent) + Send + Sync>;
+
+/// A consumer for non-async callers: partitions by assign(), or a group by subscribe().
 #[derive(Clone)]
 pub struct Consumer {
     inner: consumer::Consumer,
     rt: Arc<Runtime>,
+    callback: Arc<Mutex<Option<RebalanceCallback>>>,
+    events_to_app: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Consumer {
     pub fn new(config: &ClientConfig) -> Result<Consumer> {
         let rt = runtime()?;
         let inner = consumer::Consumer::with_runtime(config, rt.handle())?;
-        Ok(Consumer { inner, rt })
+        Ok(Consumer {
+            inner,
+            rt,
+            callback: Arc::new(Mutex::new(None)),
+            events_to_app: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+        })
+    }
+
+    pub fn subscribe(&self, topics: &[String]) -> Result<()> {
+        self.inner.subscribe(topics)
+    }
+
+    pub fn unsubscribe(&self) -> Result<()> {
+        self.inner.unsubscribe()
+    }
+
+    pub fn subscription(&self) -> Vec<String> {
+        self.inner.subscription()
+    }
+
+    /// See [`consumer::Consumer::enable_rebalance_events`].
+    pub fn enable_rebalance_events(&self, on: bool) {
+        self.events_to_app.store(on, std::sync::atomic::Ordering::Release);
+        self.sync_rebalance_mode();
+    }
+
+    pub fn set_rebalance_callback(&self, cb: Option<RebalanceCallback>) {
+        *self.callback.lock().unwrap_or_else(|p| p.into_inner()) = cb;
+        self.sync_rebalance_mode();
+    }
+
+    fn sync_rebalance_mode(&self) {
+        let has_cb = self.callback.lock().map(|c| c.is_some()).unwrap_or(false);
+        let to_app = self.events_to_app.load(std::sync::atomic::Ordering::Acquire);
+        self.inner.enable_rebalance_events(has_cb || to_app);
+    }
+
+    pub fn incremental_assign(&self, partitions: &[TopicPartitionOffset]) -> Result<()> {
+        self.inner.incremental_assign(partitions)
+    }
+
+    pub fn incremental_unassign(&self, partitions: &[(String, i32)]) -> Result<()> {
+        self.inner.incremental_unassign(partitions)
+    }
+
+    pub fn unassign(&self) -> Result<()> {
+        self.inner.unassign()
+    }
+
+    pub fn store_offsets(&self, offsets: &[(String, i32, i64)]) -> Result<()> {
+        self.inner.store_offsets(offsets)
+    }
+
+    /// Commits and waits (librdkafka's synchronous commit). None: every stored offset.
+    pub fn commit(&self, offsets: Option<&[(String, i32, i64)]>) -> Result<Vec<(String, i32, Result<i64>)>> {
+        self.rt.block_on(self.inner.commit(offsets))
+    }
+
+    /// Commits in the background; `done` (if any) gets the outcome on a runtime thread.
+    pub fn commit_async(
+        &self,
+        offsets: Option<&[(String, i32, i64)]>,
+        done: Option<Box<dyn FnOnce(Result<Vec<(String, i32, Result<i64>)>>) + Send>>,
+    ) {
+        let consumer = self.inner.clone();
+        let offsets = offsets.map(|o| o.to_vec());
+        self.rt.spawn(async move {
+            let r = consumer.commit(offsets.as_deref()).await;
+            if let Some(done) = done {
+                done(r);
+            }
+        });
+    }
+
+    pub fn committed(&self, partitions: &[(String, i32)], timeout: Duration) -> Result<Vec<(String, i32, i64)>> {
+        self.rt.block_on(self.inner.committed(partitions, timeout))
+    }
+
+    /// Commits what is due, leaves the group, stops fetching.
+    pub fn close(&self) -> Result<()> {
+        self.rt.block_on(self.inner.close())
     }
 
     pub fn assign(&self, partitions: &[TopicPartitionOffset]) -> Result<()> {
@@ -131,8 +217,22 @@ impl Consumer {
         self.inner.resume(partitions)
     }
 
+    /// The next event. Rebalances run the callback here, outside the runtime.
     pub fn poll(&self, timeout: Duration) -> Option<Event> {
-        self.rt.block_on(self.inner.poll(timeout))
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let ev = self.rt.block_on(self.inner.poll(left))?;
+            let Event::Rebalance(rb) = &ev else { return Some(ev) };
+            let cb = self.callback.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            match cb {
+                Some(cb) => {
+                    cb(self, rb);
+                    self.inner.finish_rebalance();
+                }
+                None => return Some(ev),
+            }
+        }
     }
 
     pub fn fetch_watermarks(&self, topic: &str, partition: i32, timeout: Duration) -> Result<(i64, i64)> {

@@ -329,7 +329,7 @@ fn start_offsets_watermarks_seek_and_eof() {
                 Some(Event::Message(m)) => return Some(m.offset),
                 Some(Event::PartitionEof { .. }) => return None,
                 Some(Event::Error { error, .. }) => panic!("{error}"),
-                None => {}
+                _ => {}
             }
         }
         panic!("nothing arrived");

@@ -11,11 +11,14 @@
 //! - The queue holds at most about queued.min.messages records: the fetchers wait when it is
 //!   fuller, so a slow application costs bounded memory.
 
+pub mod assignor;
+pub mod group;
 pub mod source;
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
@@ -113,7 +116,35 @@ pub enum Event {
     PartitionEof { topic: Arc<str>, partition: i32, offset: i64 },
     /// A consumer error, e.g. OFFSET_OUT_OF_RANGE with auto.offset.reset=error.
     Error { topic: Option<Arc<str>>, partition: i32, error: Error },
+    /// The group moved partitions (only returned by poll when rebalance events were enabled
+    /// with [`Consumer::enable_rebalance_events`]; otherwise poll applies it itself).
+    Rebalance(RebalanceEvent),
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RebalanceKind {
+    /// New partitions (all of them with the eager protocol, the added ones when cooperative).
+    Assign,
+    /// Partitions to give back: stop processing them (and commit, for at-least-once).
+    Revoke,
+    /// Partitions already taken away (session lost): do not commit them.
+    Lost,
+}
+
+/// One step of a rebalance, as librdkafka's rebalance callback sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RebalanceEvent {
+    pub kind: RebalanceKind,
+    pub partitions: Vec<(String, i32)>,
+    /// Cooperative (incremental) protocol: apply with incremental_assign / incremental_unassign.
+    pub cooperative: bool,
+    pub(crate) seq: u64,
+}
+
+/// A rebalance callback: runs inside poll on the application's thread; it may call assign /
+/// incremental_assign / commit on the consumer it is given. If it assigns nothing itself, the
+/// default (assign what was assigned, unassign what was revoked) is applied after it returns.
+pub type RebalanceCallback = Arc<dyn Fn(&Consumer, &RebalanceEvent) + Send + Sync>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Position {
@@ -134,6 +165,10 @@ pub(crate) struct PartitionState {
     pub high_watermark: i64,
     /// The offset at which EOF was last reported, so it is reported once per arrival at the end.
     pub eof_reported: Option<i64>,
+    /// The offset store: the next offset to commit (enable.auto.offset.store or store_offsets).
+    pub stored: Option<i64>,
+    /// What the group last confirmed as committed for this partition.
+    pub committed: Option<i64>,
 }
 
 #[derive(Default)]
@@ -153,11 +188,58 @@ pub(crate) struct ConsumerInner {
     pub wake: tokio::sync::Notify,
     /// Wakes poll: events arrived.
     pub arrived: tokio::sync::Notify,
+    group: Mutex<group::GroupState>,
+    /// Wakes the group task: subscription changed, rejoin needed, closing.
+    pub wake_group: tokio::sync::Notify,
+    /// The application handled a rebalance event.
+    pub rebalance_acked: tokio::sync::Notify,
+    rebalance_callback: Mutex<Option<RebalanceCallback>>,
+    rebalance_events_to_app: AtomicBool,
+    /// Set by assign/unassign/incremental_*: the application applied a rebalance itself.
+    rebalance_handled: AtomicBool,
+    /// A rebalance event returned by poll and not yet acknowledged.
+    outstanding: Mutex<Option<RebalanceEvent>>,
+    group_task: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 impl ConsumerInner {
     pub fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn group_lock(&self) -> MutexGuard<'_, group::GroupState> {
+        self.group.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Queues an event that belongs to no partition (rebalances, group errors).
+    pub fn push_global(&self, event: Event) {
+        self.lock().queue.push_back((0, event));
+        self.arrived.notify_waiters();
+    }
+
+    /// Stored offsets of assigned partitions that are ahead of what was committed.
+    pub fn stored_uncommitted(&self) -> Vec<(String, i32, i64)> {
+        let st = self.lock();
+        let mut v: Vec<_> = st
+            .partitions
+            .values()
+            .filter_map(|p| match (p.stored, p.committed) {
+                (Some(s), Some(c)) if s == c => None,
+                (Some(s), _) => Some((p.topic.to_string(), p.partition, s)),
+                _ => None,
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    pub fn mark_committed(&self, offsets: &[(String, i32, i64)]) {
+        let mut st = self.lock();
+        for (t, p, o) in offsets {
+            if let Some(ps) = st.partitions.get_mut(&(Arc::from(t.as_str()), *p)) {
+                ps.committed = Some(*o);
+            }
+        }
     }
 
     /// Queues events of one partition, dropping them if the partition moved meanwhile.
@@ -195,6 +277,9 @@ impl Drop for CloseGuard {
     fn drop(&mut self) {
         self.0.lock().closed = true;
         self.0.wake.notify_one();
+        // The group task commits what is due and leaves the group on its own.
+        self.0.wake_group.notify_one();
+        self.0.rebalance_acked.notify_waiters();
         self.0.arrived.notify_waiters();
     }
 }
@@ -202,14 +287,27 @@ impl Drop for CloseGuard {
 impl Consumer {
     pub fn with_runtime(config: &ClientConfig, handle: &tokio::runtime::Handle) -> Result<Consumer> {
         let cc = config.consumer()?;
+        let has_group = cc.group_id.is_some();
         let inner = Arc::new(ConsumerInner {
             client: Client::new(cc.common.clone()),
             config: cc,
             state: Mutex::new(State::default()),
             wake: tokio::sync::Notify::new(),
             arrived: tokio::sync::Notify::new(),
+            group: Mutex::new(group::GroupState::default()),
+            wake_group: tokio::sync::Notify::new(),
+            rebalance_acked: tokio::sync::Notify::new(),
+            rebalance_callback: Mutex::new(None),
+            rebalance_events_to_app: AtomicBool::new(false),
+            rebalance_handled: AtomicBool::new(false),
+            outstanding: Mutex::new(None),
+            group_task: Mutex::new(None),
         });
         handle.spawn(source::run(inner.clone()));
+        if has_group {
+            let task = handle.spawn(group::run(inner.clone()));
+            *inner.group_task.lock().unwrap_or_else(|p| p.into_inner()) = Some(task);
+        }
         Ok(Consumer { _guard: Arc::new(CloseGuard(inner.clone())), inner })
     }
 
@@ -222,10 +320,12 @@ impl Consumer {
 
     /// Replaces the assignment with `partitions`, each starting where its offset says.
     pub fn assign(&self, partitions: &[TopicPartitionOffset]) -> Result<()> {
+        self.inner.rebalance_handled.store(true, Ordering::Release);
         let mut st = self.inner.lock();
-        let old: Vec<(Arc<str>, i32)> = st.partitions.keys().cloned().collect();
-        st.partitions.clear();
-        st.queue.clear();
+        let old_states: HashMap<(Arc<str>, i32), PartitionState> = std::mem::take(&mut st.partitions);
+        let old: Vec<(Arc<str>, i32)> = old_states.keys().cloned().collect();
+        // Records of the old assignment go; events that belong to no partition stay.
+        st.queue.retain(|(_, e)| matches!(e, Event::Rebalance(_) | Event::Error { topic: None, .. }));
         st.queued_messages = 0;
         for tp in partitions {
             if tp.partition < 0 {
@@ -252,12 +352,223 @@ impl Consumer {
                     fetching: false,
                     high_watermark: -1,
                     eof_reported: None,
+                    stored: old_states.get(&(Arc::from(tp.topic.as_str()), tp.partition)).and_then(|o| o.stored),
+                    committed: old_states.get(&(Arc::from(tp.topic.as_str()), tp.partition)).and_then(|o| o.committed),
                 },
             );
         }
         drop(st);
         self.inner.wake.notify_one();
         Ok(())
+    }
+
+    /// Adds partitions to the assignment (cooperative rebalancing); others keep their state.
+    pub fn incremental_assign(&self, partitions: &[TopicPartitionOffset]) -> Result<()> {
+        self.inner.rebalance_handled.store(true, Ordering::Release);
+        let mut st = self.inner.lock();
+        for tp in partitions {
+            if tp.partition < 0 {
+                return Err(Error::new(ErrorKind::InvalidArg, format!("partition {} of topic {:?} is negative", tp.partition, tp.topic)));
+            }
+            let key = (Arc::from(tp.topic.as_str()), tp.partition);
+            if st.partitions.contains_key(&key) {
+                continue;
+            }
+            st.next_version += 1;
+            let version = st.next_version;
+            st.partitions.insert(
+                key.clone(),
+                PartitionState {
+                    topic: key.0.clone(),
+                    partition: tp.partition,
+                    position: initial_position(tp.offset),
+                    version,
+                    paused: false,
+                    fetching: false,
+                    high_watermark: -1,
+                    eof_reported: None,
+                    stored: None,
+                    committed: None,
+                },
+            );
+        }
+        drop(st);
+        self.inner.wake.notify_one();
+        Ok(())
+    }
+
+    /// Removes partitions from the assignment (cooperative rebalancing).
+    pub fn incremental_unassign(&self, partitions: &[(String, i32)]) -> Result<()> {
+        self.inner.rebalance_handled.store(true, Ordering::Release);
+        let mut st = self.inner.lock();
+        for (t, p) in partitions {
+            st.partitions.remove(&(Arc::from(t.as_str()), *p));
+        }
+        let before = st.queue.len();
+        st.queue.retain(|(_, e)| match e {
+            Event::Message(m) => !partitions.iter().any(|(t, p)| *t == *m.topic && *p == m.partition),
+            _ => true,
+        });
+        let removed = before - st.queue.len();
+        st.queued_messages = st.queued_messages.saturating_sub(removed);
+        drop(st);
+        self.inner.wake.notify_one();
+        Ok(())
+    }
+
+    /// Removes every partition from the assignment.
+    pub fn unassign(&self) -> Result<()> {
+        self.assign(&[])
+    }
+
+    /// Joins the group (group.id) and consumes what it assigns. Topics starting with `^` are
+    /// regular expressions matched against the cluster's topics.
+    pub fn subscribe(&self, topics: &[String]) -> Result<()> {
+        group::protocol(&self.inner);
+        let sub = group::Subscription::parse(topics)?;
+        if self.inner.config.group_id.is_none() {
+            return Err(Error::new(ErrorKind::InvalidArg, "subscribe() needs group.id to be set"));
+        }
+        if topics.is_empty() {
+            return Err(Error::new(ErrorKind::InvalidArg, "subscribe() needs at least one topic; use unsubscribe() to stop"));
+        }
+        let mut g = self.inner.group_lock();
+        g.subscription = Some(sub);
+        g.rejoin = true;
+        g.last_poll = Instant::now();
+        drop(g);
+        self.inner.wake_group.notify_one();
+        Ok(())
+    }
+
+    /// Leaves the group and drops the assignment.
+    pub fn unsubscribe(&self) -> Result<()> {
+        self.inner.group_lock().subscription = None;
+        self.inner.group_lock().owned.clear();
+        self.inner.wake_group.notify_one();
+        self.assign(&[])
+    }
+
+    /// The subscribed topics and patterns.
+    pub fn subscription(&self) -> Vec<String> {
+        let g = self.inner.group_lock();
+        g.subscription
+            .as_ref()
+            .map(|s| s.topics.iter().cloned().chain(s.patterns.iter().map(|p| p.as_str().to_string())).collect())
+            .unwrap_or_default()
+    }
+
+    /// Rebalances reach the application as [`Event::Rebalance`] from poll (librdkafka's
+    /// rebalance_cb model for bindings); it applies them with assign / incremental_assign /
+    /// unassign. Unapplied events get the default at the next poll.
+    pub fn enable_rebalance_events(&self, on: bool) {
+        self.inner.rebalance_events_to_app.store(on, Ordering::Release);
+    }
+
+    /// Sets a rebalance callback (see [`RebalanceCallback`]).
+    pub fn set_rebalance_callback(&self, cb: Option<RebalanceCallback>) {
+        *self.inner.rebalance_callback.lock().unwrap_or_else(|p| p.into_inner()) = cb;
+    }
+
+    /// Stores offsets to be committed (the next offset to read, i.e. last processed + 1).
+    /// Needs enable.auto.offset.store=false, as in librdkafka.
+    pub fn store_offsets(&self, offsets: &[(String, i32, i64)]) -> Result<()> {
+        if self.inner.config.enable_auto_offset_store {
+            return Err(Error::new(
+                ErrorKind::InvalidArg,
+                "store_offsets needs enable.auto.offset.store=false (offsets are stored automatically now)",
+            ));
+        }
+        let mut st = self.inner.lock();
+        for (t, p, o) in offsets {
+            match st.partitions.get_mut(&(Arc::from(t.as_str()), *p)) {
+                Some(ps) => ps.stored = Some(*o),
+                None => {
+                    return Err(Error::new(ErrorKind::UnknownPartition, format!("cannot store offset for {t}[{p}]: not assigned")))
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Commits `offsets` (next offset to read per partition), or every stored offset not yet
+    /// committed when None. `_NO_OFFSET` when there is nothing to commit.
+    pub async fn commit(&self, offsets: Option<&[(String, i32, i64)]>) -> Result<Vec<(String, i32, Result<i64>)>> {
+        let list = match offsets {
+            Some(o) => o.to_vec(),
+            None => self.inner.stored_uncommitted(),
+        };
+        group::commit(&self.inner, &list).await
+    }
+
+    /// The group's committed offsets for `partitions` (-1 where none).
+    pub async fn committed(&self, partitions: &[(String, i32)], timeout: Duration) -> Result<Vec<(String, i32, i64)>> {
+        let map = tokio::time::timeout(timeout, group::fetch_committed(&self.inner, partitions))
+            .await
+            .map_err(|_| Error::new(ErrorKind::TimedOut, "committed() timed out"))??;
+        Ok(partitions.iter().map(|(t, p)| (t.clone(), *p, map.get(&(t.clone(), *p)).copied().unwrap_or(-1))).collect())
+    }
+
+    /// Commits what is due (enable.auto.commit), leaves the group at once and stops fetching.
+    pub async fn close(&self) -> Result<()> {
+        self.inner.lock().closed = true;
+        self.inner.wake.notify_one();
+        self.inner.wake_group.notify_one();
+        self.inner.rebalance_acked.notify_waiters();
+        self.inner.arrived.notify_waiters();
+        let task = self.inner.group_task.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(task) = task {
+            let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
+        }
+        Ok(())
+    }
+
+    /// Applies the default for a rebalance event and tells the group task it was handled.
+    fn apply_rebalance(&self, ev: &RebalanceEvent, run_callback: bool) {
+        self.inner.rebalance_handled.store(false, Ordering::Release);
+        if run_callback {
+            let cb = self.inner.rebalance_callback.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            if let Some(cb) = cb {
+                cb(self, ev);
+            }
+        }
+        if !self.inner.rebalance_handled.load(Ordering::Acquire) {
+            let tps: Vec<TopicPartitionOffset> =
+                ev.partitions.iter().map(|(t, p)| TopicPartitionOffset::new(t.clone(), *p, Offset::Stored)).collect();
+            let _ = match (ev.kind, ev.cooperative) {
+                (RebalanceKind::Assign, false) => self.assign(&tps),
+                (RebalanceKind::Assign, true) => self.incremental_assign(&tps),
+                (_, false) => self.assign(&[]),
+                (_, true) => self.incremental_unassign(&ev.partitions),
+            };
+        }
+        let mut g = self.inner.group_lock();
+        g.acked_seq = g.acked_seq.max(ev.seq);
+        drop(g);
+        self.inner.rebalance_acked.notify_waiters();
+    }
+
+    /// Ends the rebalance step `poll` returned (with rebalance events enabled): the default is
+    /// applied if the application assigned nothing itself. poll does this at its next call anyway.
+    pub fn finish_rebalance(&self) {
+        self.settle_outstanding();
+    }
+
+    /// A rebalance event handed to the application earlier and not applied by it gets the
+    /// default now.
+    fn settle_outstanding(&self) {
+        let ev = self.inner.outstanding.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(ev) = ev {
+            let handled = self.inner.rebalance_handled.load(Ordering::Acquire);
+            if handled {
+                let mut g = self.inner.group_lock();
+                g.acked_seq = g.acked_seq.max(ev.seq);
+                drop(g);
+                self.inner.rebalance_acked.notify_waiters();
+            } else {
+                self.apply_rebalance(&ev, false);
+            }
+        }
     }
 
     /// The current assignment.
@@ -314,6 +625,7 @@ impl Consumer {
 
     /// The next event, waiting up to `timeout`. None when nothing arrived in time.
     pub async fn poll(&self, timeout: Duration) -> Option<Event> {
+        self.note_poll();
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             let arrived = self.inner.arrived.notified();
@@ -329,9 +641,38 @@ impl Consumer {
         }
     }
 
+    /// poll was called: max.poll.interval.ms restarts, a member that left for not polling rejoins,
+    /// and a rebalance the application did not apply gets the default.
+    fn note_poll(&self) {
+        self.settle_outstanding();
+        let mut g = self.inner.group_lock();
+        g.last_poll = Instant::now();
+        if g.left_for_poll_timeout {
+            g.left_for_poll_timeout = false;
+            g.rejoin = true;
+            drop(g);
+            self.inner.wake_group.notify_one();
+        }
+    }
+
     fn take_event(&self) -> Option<Event> {
+        loop {
+            let ev = self.take_raw_event()?;
+            let Event::Rebalance(rb) = ev else { return Some(ev) };
+            let has_callback = self.inner.rebalance_callback.lock().map(|c| c.is_some()).unwrap_or(false);
+            if !has_callback && self.inner.rebalance_events_to_app.load(Ordering::Acquire) {
+                self.inner.rebalance_handled.store(false, Ordering::Release);
+                *self.inner.outstanding.lock().unwrap_or_else(|p| p.into_inner()) = Some(rb.clone());
+                return Some(Event::Rebalance(rb));
+            }
+            self.apply_rebalance(&rb, true);
+        }
+    }
+
+    fn take_raw_event(&self) -> Option<Event> {
         let mut st = self.inner.lock();
         let threshold = self.inner.config.queued_min_messages;
+        let auto_store = self.inner.config.enable_auto_offset_store && self.inner.config.group_id.is_some();
         while let Some((version, ev)) = st.queue.pop_front() {
             let is_msg = matches!(ev, Event::Message(_));
             if is_msg {
@@ -345,9 +686,15 @@ impl Consumer {
                 Event::PartitionEof { topic, partition, .. } => {
                     st.partitions.get(&(topic.clone(), *partition)).map(|p| p.version)
                 }
-                Event::Error { .. } => Some(version),
+                Event::Error { .. } | Event::Rebalance(_) => Some(version),
             };
             if current == Some(version) {
+                if let (true, Event::Message(m)) = (auto_store, &ev) {
+                    // librdkafka stores the offset when the message is handed to the application.
+                    if let Some(p) = st.partitions.get_mut(&(m.topic.clone(), m.partition)) {
+                        p.stored = Some(m.offset + 1);
+                    }
+                }
                 if st.queued_messages < threshold / 2 {
                     self.inner.wake.notify_one();
                 }

@@ -137,6 +137,45 @@ async fn fetch_once(inner: &ConsumerInner, leader: i32, work: &[Work]) {
 
 async fn resolve_offsets(inner: &ConsumerInner, work: &[&Work]) {
     let reset = inner.config.auto_offset_reset;
+    // Offset::Stored: the group's committed offset when there is one.
+    let stored: Vec<(String, i32)> = work
+        .iter()
+        .filter(|w| w.position == Position::Resolve(Offset::Stored))
+        .map(|w| (w.topic.to_string(), w.partition))
+        .collect();
+    let mut resolved_from_group: Vec<&Work> = Vec::new();
+    if !stored.is_empty() && inner.config.group_id.is_some() {
+        match super::group::fetch_committed(inner, &stored).await {
+            Ok(committed) => {
+                let mut st = inner.lock();
+                for w in work.iter().filter(|w| w.position == Position::Resolve(Offset::Stored)) {
+                    let Some(&o) = committed.get(&(w.topic.to_string(), w.partition)) else { continue };
+                    if o < 0 {
+                        continue;
+                    }
+                    if let Some(p) = st.partitions.get_mut(&(w.topic.clone(), w.partition)) {
+                        if p.version == w.version {
+                            p.position = Position::At(o);
+                            p.committed = Some(o);
+                            resolved_from_group.push(w);
+                        }
+                    }
+                }
+            }
+            Err(e) => {
+                // Coordinator not ready yet (it may still be loading): try again next round.
+                if inner.config.common.debug.iter().any(|d| d == "cgrp" || d == "all") {
+                    eprintln!("ferrokafka consumer: committed offsets unavailable: {e}");
+                }
+                return;
+            }
+        }
+    }
+    let work: Vec<&Work> = work.iter().copied().filter(|w| !resolved_from_group.iter().any(|r| std::ptr::eq(*r, *w))).collect();
+    let work = &work[..];
+    if work.is_empty() {
+        return;
+    }
     let queries: Vec<(String, i32, i64)> = work
         .iter()
         .map(|w| {

@@ -16,6 +16,15 @@ pub mod ours {
     pub const INIT_PRODUCER_ID: i16 = 5;
     pub const CREATE_TOPICS: i16 = 7;
     pub const DELETE_TOPICS: i16 = 5;
+    pub const FIND_COORDINATOR: i16 = 6;
+    pub const JOIN_GROUP: i16 = 9;
+    pub const SYNC_GROUP: i16 = 5;
+    pub const HEARTBEAT: i16 = 4;
+    pub const LEAVE_GROUP: i16 = 5;
+    /// v9+ belongs to the KIP-848 protocol (member epochs), which we do not speak.
+    pub const OFFSET_COMMIT: i16 = 8;
+    /// v8+ batches groups; one group per request is all we need.
+    pub const OFFSET_FETCH: i16 = 7;
 }
 
 #[derive(Debug, Clone, Default)]
