@@ -399,7 +399,9 @@ pub(crate) async fn run(inner: Arc<ConsumerInner>) {
         // max.poll.interval.ms: an application that stopped polling leaves the group.
         let poll_late = {
             let g = inner.group_lock();
-            g.generation >= 0 && g.last_poll.elapsed() > inner.config.max_poll_interval
+            g.generation >= 0
+                && inner.polling.load(std::sync::atomic::Ordering::Acquire) == 0
+                && g.last_poll.elapsed() > inner.config.max_poll_interval
         };
         if poll_late {
             let ms = inner.config.max_poll_interval.as_millis();

@@ -200,6 +200,8 @@ pub(crate) struct ConsumerInner {
     /// A rebalance event returned by poll and not yet acknowledged.
     outstanding: Mutex<Option<RebalanceEvent>>,
     group_task: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// poll calls in progress: a poll waiting for data counts as polling for max.poll.interval.ms.
+    pub polling: std::sync::atomic::AtomicUsize,
 }
 
 impl ConsumerInner {
@@ -302,6 +304,7 @@ impl Consumer {
             rebalance_handled: AtomicBool::new(false),
             outstanding: Mutex::new(None),
             group_task: Mutex::new(None),
+            polling: std::sync::atomic::AtomicUsize::new(0),
         });
         handle.spawn(source::run(inner.clone()));
         if has_group {
@@ -626,6 +629,7 @@ impl Consumer {
     /// The next event, waiting up to `timeout`. None when nothing arrived in time.
     pub async fn poll(&self, timeout: Duration) -> Option<Event> {
         self.note_poll();
+        let _polling = PollingGuard::new(&self.inner);
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             let arrived = self.inner.arrived.notified();
@@ -743,6 +747,23 @@ impl Consumer {
             .collect();
         v.sort();
         v
+    }
+}
+
+/// Marks a poll in progress; the end of a poll also counts as polling.
+struct PollingGuard<'a>(&'a ConsumerInner);
+
+impl<'a> PollingGuard<'a> {
+    fn new(inner: &'a ConsumerInner) -> Self {
+        inner.polling.fetch_add(1, Ordering::AcqRel);
+        PollingGuard(inner)
+    }
+}
+
+impl Drop for PollingGuard<'_> {
+    fn drop(&mut self) {
+        self.0.group_lock().last_poll = Instant::now();
+        self.0.polling.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
