@@ -134,6 +134,15 @@ impl Consumer {
         self.inner.subscription()
     }
 
+    /// See [`consumer::Consumer::member_id`].
+    pub fn member_id(&self) -> Option<String> {
+        self.inner.member_id()
+    }
+
+    pub fn generation(&self) -> i32 {
+        self.inner.generation()
+    }
+
     /// See [`consumer::Consumer::enable_rebalance_events`].
     pub fn enable_rebalance_events(&self, on: bool) {
         self.events_to_app.store(on, std::sync::atomic::Ordering::Release);

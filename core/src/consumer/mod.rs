@@ -452,6 +452,18 @@ impl Consumer {
         self.assign(&[])
     }
 
+    /// The member id the group coordinator gave us (librdkafka's rd_kafka_memberid); None
+    /// before the first join.
+    pub fn member_id(&self) -> Option<String> {
+        let g = self.inner.group_lock();
+        (!g.member_id.is_empty()).then(|| g.member_id.clone())
+    }
+
+    /// The current generation of the group (-1 when not a member).
+    pub fn generation(&self) -> i32 {
+        self.inner.group_lock().generation
+    }
+
     /// The subscribed topics and patterns.
     pub fn subscription(&self) -> Vec<String> {
         let g = self.inner.group_lock();
