@@ -8,7 +8,7 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use ferrokafka::blocking::AdminClient;
+use ferrokafka::blocking::{AdminClient, Consumer};
 use ferrokafka::{ClientConfig, NewTopic};
 use ferrokafka_testkit::Cluster;
 
@@ -75,13 +75,25 @@ impl Env {
                         && t.partitions.len() == partitions as usize
                         && t.partitions.iter().all(|p| p.leader >= 0)
                     {
-                        return name;
+                        break;
                     }
                 }
             }
             assert!(std::time::Instant::now() < deadline, "topic {name} did not become ready");
             std::thread::sleep(Duration::from_millis(100));
         }
+        // Real Kafka publishes a new partition's leader in its metadata a moment before that leader
+        // serves it: until then a produce gets NOT_LEADER_OR_FOLLOWER, which an acks=0 producer never
+        // sees (the broker just closes the connection) and so loses the records. A ListOffsets that
+        // each leader answers shows it serves the partition.
+        let consumer = Consumer::new(&self.config(&[])).expect("consumer");
+        for p in 0..partitions {
+            while let Err(e) = consumer.fetch_watermarks(&name, p, Duration::from_secs(5)) {
+                assert!(std::time::Instant::now() < deadline, "{name}[{p}] is not served: {e}");
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+        name
     }
 }
 
