@@ -9,7 +9,7 @@ use std::os::unix::ffi::OsStringExt;
 use std::time::Duration;
 
 use bytes::Bytes;
-use ferrokafka::Header;
+use ferrokafka::{Header, Offset};
 
 use crate::escapes::{atoi, parse_delim, strtoll};
 use crate::Failure;
@@ -47,6 +47,18 @@ pub enum Start {
     Tail(i64),
 }
 
+impl Start {
+    pub fn offset(self) -> Offset {
+        match self {
+            Start::Beginning => Offset::Beginning,
+            Start::End => Offset::End,
+            Start::Stored => Offset::Stored,
+            Start::Offset(o) => Offset::Offset(o),
+            Start::Tail(n) => Offset::Tail(n),
+        }
+    }
+}
+
 /// Where a configuration property came from, for kcat's error messages.
 #[derive(Clone, Debug)]
 pub enum Source {
@@ -59,12 +71,16 @@ pub enum Source {
 #[derive(Debug)]
 pub struct Options {
     pub mode: Mode,
+    /// `-G`: the group, as kcat names it in its rebalance lines (a later `-X group.id` joins another).
+    pub group: Option<String>,
     pub topic: Option<String>,
     /// None: kcat's RD_KAFKA_PARTITION_UA (-1), i.e. the partitioner picks / all partitions.
     pub partition: Option<i32>,
     /// Properties in the order kcat applies them.
     pub properties: Vec<(String, String, Source)>,
-    pub start: Start,
+    /// `-o`; None when not given (kcat's RD_KAFKA_OFFSET_INVALID): `-C` starts at the
+    /// beginning, `-G` at the committed offsets.
+    pub start: Option<Start>,
     /// `-o s@TS`: start at the first record at or after TS (wins over `start`).
     pub start_timestamp: Option<i64>,
     /// `-o e@TS`: stop each partition at the first record at or after TS (not printed).
@@ -176,10 +192,11 @@ pub fn parse(mut args: Vec<OsString>) -> Result<Parsed, Failure> {
     let mut mode: Option<Mode> = None;
     let mut o = Options {
         mode: Mode::Consume,
+        group: None,
         topic: None,
         partition: None,
         properties: Vec::new(),
-        start: Start::Beginning,
+        start: None,
         start_timestamp: None,
         stop_timestamp: None,
         exit_eof: false,
@@ -219,6 +236,7 @@ pub fn parse(mut args: Vec<OsString>) -> Result<Parsed, Failure> {
             b'G' => {
                 set_mode(&mut mode, Mode::Group)?;
                 o.properties.push(cmdline("group.id", &v));
+                o.group = Some(v);
             }
             // As in kcat, -t is a query only when -Q came before it.
             b't' if mode == Some(Mode::Query) => o.queries.push(crate::query::parse_query(&v)?),
@@ -231,11 +249,11 @@ pub fn parse(mut args: Vec<OsString>) -> Result<Parsed, Failure> {
             b'z' => o.properties.push(cmdline("compression.codec", &v)),
             b'o' => {
                 if v == "end" {
-                    o.start = Start::End;
+                    o.start = Some(Start::End);
                 } else if v == "beginning" {
-                    o.start = Start::Beginning;
+                    o.start = Some(Start::Beginning);
                 } else if v == "stored" {
-                    o.start = Start::Stored;
+                    o.start = Some(Start::Stored);
                 } else if let Some(ts) = v.strip_prefix("s@") {
                     // As in kcat, a zero timestamp means "none".
                     o.start_timestamp = Some(strtoll(ts)).filter(|ts| *ts != 0);
@@ -243,7 +261,7 @@ pub fn parse(mut args: Vec<OsString>) -> Result<Parsed, Failure> {
                     o.stop_timestamp = Some(strtoll(ts)).filter(|ts| *ts != 0);
                 } else {
                     let n = strtoll(&v);
-                    o.start = if n < 0 { Start::Tail(-n) } else { Start::Offset(n) };
+                    o.start = Some(if n < 0 { Start::Tail(-n) } else { Start::Offset(n) });
                 }
             }
             b'e' => o.exit_eof = true,
@@ -508,7 +526,7 @@ pub fn usage_text() -> String {
 const USAGE: &str = r#"
 General options:
   -C | -P | -L       Mode: Consume, Produce, Metadata List
-  -G <group-id>      Mode: High-level KafkaConsumer (not supported yet)
+  -G <group-id>      Mode: High-level KafkaConsumer (balanced consumer groups)
   -t <topic>         Topic to consume from, produce to, or list
   -p <partition>     Partition
   -b <brokers,..>    Bootstrap broker(s) (host[:port])
@@ -606,6 +624,9 @@ Consumer mode (writes messages to stdout):
   ferrokafka -b <broker> -t <topic> -p <partition>
  or:
   ferrokafka -C -b ...
+
+High-level KafkaConsumer mode:
+  ferrokafka -b <broker> -G <group-id> topic1 top2 ^aregex\d+
 
 Producer mode (reads messages from stdin):
   ... | ferrokafka -b <broker> -t <topic> -p <partition>

@@ -3,16 +3,18 @@
 //! Same flags, same output, same exit codes as kcat 1.7 (checked side by side against kcat
 //! 1.7.1 / librdkafka 2.0.2), so scripts written for kcat keep working. Deliberate differences:
 //! the default partitioner is the core's `murmur2_random` (`-X partitioner=consistent_random`
-//! gives kcat's), `-G` is not supported yet, and nothing of librdkafka's own logging
-//! is reproduced.
+//! gives kcat's), nothing of librdkafka's own logging is reproduced, and `-G` counts partitions at
+//! their end afresh at each rebalance (see `group`).
 //!
 //! Files: `args` (getopt and properties) | `escapes` (kcat's escape dialects) | `format` (`-f`,
-//! `-J`) | `produce` (`-P`) | `consume` (`-C`) | `metadata` (`-L`) | `query` (`-Q`) | `signals`.
+//! `-J`) | `produce` (`-P`) | `consume` (`-C`, and what `-G` shares) | `group` (`-G`) | `metadata`
+//! (`-L`) | `query` (`-Q`) | `signals`.
 
 mod args;
 mod consume;
 mod escapes;
 mod format;
+mod group;
 mod metadata;
 mod produce;
 mod query;
@@ -177,9 +179,10 @@ fn run() -> Result<i32, Failure> {
             consume::run(&opts, &config)
         }
         Mode::List => metadata::run(&opts, &config),
-        Mode::Group => Err(Failure::Fatal(
-            "-G (balanced consumer groups) is not supported yet by ferrokafka: use -C with -p, or kcat".into(),
-        )),
+        Mode::Group => {
+            signals::install();
+            group::run(&opts, &config)
+        }
         Mode::Query => query::run(&opts, &config),
     }
 }

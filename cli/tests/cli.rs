@@ -243,12 +243,21 @@ fn errors_like_kcat() {
     let (stderr, code) = err(&["-b", &b, "-C"]);
     assert!(stderr.starts_with("Error: -t <topic> missing\n\n"), "{stderr}");
     assert_eq!(code, Some(1));
-    let (stderr, code) = err(&["-b", &b, "-G", "g", "t"]);
-    assert!(
-        stderr.starts_with("% ERROR: -G (balanced consumer groups) is not supported yet"),
-        "{stderr}"
+    // kcat's messages end in a newline of their own, hence the empty line.
+    assert_eq!(
+        err(&["-b", &b, "-G", "g"]),
+        (
+            "% ERROR: Failed to subscribe to 0 topics: Local: Invalid argument or configuration\n\n".into(),
+            Some(1)
+        )
     );
-    assert_eq!(code, Some(1));
+    assert_eq!(
+        err(&["-b", &b, "-G", "g", "t", "-o", "s@5"]),
+        (
+            "% ERROR: -o ..@ timestamps can't be used with -G mode\n\n".into(),
+            Some(1)
+        )
+    );
 }
 
 #[test]
