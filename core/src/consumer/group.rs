@@ -196,10 +196,39 @@ pub(crate) async fn coordinator(inner: &ConsumerInner) -> Result<Arc<Connection>
     inner.client.connection_to(&format!("{host}:{port}")).await
 }
 
+/// Runs `op` against the group coordinator, looking it up again and retrying while the
+/// coordinator is moving or loading (the first commit of a group on a fresh cluster meets
+/// COORDINATOR_NOT_AVAILABLE while __consumer_offsets is created), up to request.timeout.ms.
+async fn with_coordinator<T, F, Fut>(inner: &ConsumerInner, op: F) -> Result<T>
+where
+    F: Fn(Arc<Connection>) -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    let deadline = Instant::now() + inner.config.common.request_timeout;
+    let backoff = inner.config.common.retry_backoff.max(Duration::from_millis(20));
+    loop {
+        let r = match coordinator(inner).await {
+            Ok(c) => op(c).await,
+            Err(e) => Err(e),
+        };
+        match r {
+            Err(e) if is_coordinator_error(&e) && Instant::now() + backoff < deadline => tokio::time::sleep(backoff).await,
+            other => return other,
+        }
+    }
+}
+
 /// Committed offsets of the group for `partitions` (-1 where none).
 pub(crate) async fn fetch_committed(inner: &ConsumerInner, partitions: &[(String, i32)]) -> Result<HashMap<(String, i32), i64>> {
+    with_coordinator(inner, |conn| fetch_committed_once(inner, conn, partitions)).await
+}
+
+async fn fetch_committed_once(
+    inner: &ConsumerInner,
+    conn: Arc<Connection>,
+    partitions: &[(String, i32)],
+) -> Result<HashMap<(String, i32), i64>> {
     let group = group_id(inner)?;
-    let conn = coordinator(inner).await?;
     let version = conn.version::<OffsetFetchRequest>(ours::OFFSET_FETCH)?;
     let mut topics: Vec<OffsetFetchRequestTopic> = Vec::new();
     for (t, p) in partitions {
@@ -238,6 +267,14 @@ pub(crate) async fn commit(inner: &ConsumerInner, offsets: &[(String, i32, i64)]
     if offsets.is_empty() {
         return Err(Error::new(ErrorKind::NoOffset, "no offsets to commit"));
     }
+    with_coordinator(inner, |conn| commit_once(inner, conn, offsets)).await
+}
+
+async fn commit_once(
+    inner: &ConsumerInner,
+    conn: Arc<Connection>,
+    offsets: &[(String, i32, i64)],
+) -> Result<Vec<(String, i32, Result<i64>)>> {
     let group = group_id(inner)?;
     let (generation, member_id, instance) = {
         let g = inner.group_lock();
@@ -249,7 +286,6 @@ pub(crate) async fn commit(inner: &ConsumerInner, offsets: &[(String, i32, i64)]
             (-1, String::new(), None)
         }
     };
-    let conn = coordinator(inner).await?;
     let version = conn.version::<OffsetCommitRequest>(ours::OFFSET_COMMIT)?;
     let mut topics: Vec<OffsetCommitRequestTopic> = Vec::new();
     for (t, p, o) in offsets {
@@ -289,6 +325,11 @@ pub(crate) async fn commit(inner: &ConsumerInner, offsets: &[(String, i32, i64)]
                 Ok(offset)
             } else {
                 let k = ErrorKind::from_kafka_code(p.error_code);
+                let e = Error::from_kafka(p.error_code, format!("OffsetCommit {name}[{}]", p.partition_index));
+                if is_coordinator_error(&e) {
+                    // The whole request goes to the new coordinator.
+                    return Err(e);
+                }
                 if matches!(k, ErrorKind::IllegalGeneration | ErrorKind::UnknownMemberId | ErrorKind::RebalanceInProgress) {
                     rejoin = true;
                 }
@@ -494,7 +535,14 @@ pub(crate) async fn run(inner: Arc<ConsumerInner>) {
 fn is_coordinator_error(e: &Error) -> bool {
     matches!(
         e.kind,
-        ErrorKind::NotCoordinator | ErrorKind::CoordinatorNotAvailable | ErrorKind::CoordinatorLoadInProgress | ErrorKind::Transport | ErrorKind::TimedOut | ErrorKind::AllBrokersDown
+        ErrorKind::NotCoordinator
+            | ErrorKind::CoordinatorNotAvailable
+            | ErrorKind::CoordinatorLoadInProgress
+            | ErrorKind::Transport
+            | ErrorKind::TimedOut
+            | ErrorKind::AllBrokersDown
+            // OffsetFetch with require_stable while a commit is still being written.
+            | ErrorKind::UnstableOffsetCommit
     )
 }
 

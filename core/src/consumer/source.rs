@@ -167,6 +167,7 @@ async fn resolve_offsets(inner: &ConsumerInner, work: &[&Work]) {
                 if inner.config.common.debug.iter().any(|d| d == "cgrp" || d == "all") {
                     eprintln!("ferrokafka consumer: committed offsets unavailable: {e}");
                 }
+                tokio::time::sleep(inner.config.common.retry_backoff).await;
                 return;
             }
         }
