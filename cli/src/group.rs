@@ -18,7 +18,7 @@ use std::collections::HashMap;
 
 use ferrokafka::blocking::Consumer;
 use ferrokafka::consumer::{RebalanceEvent, RebalanceKind};
-use ferrokafka::{ClientConfig, Event, Message, Offset, TopicPartitionOffset};
+use ferrokafka::{ClientConfig, ErrorKind, Event, Message, Offset, TopicPartitionOffset};
 
 use crate::args::Options;
 use crate::consume::{consumer_error, next_event, report_eof, Output, Partitions};
@@ -56,6 +56,7 @@ pub fn run(opts: &Options, config: &ClientConfig) -> Result<i32, Failure> {
         out,
         assigned: Partitions::default(),
         cooperative: false,
+        holding: false,
     };
     let result = member.run();
     let result = result.and_then(|()| member.close());
@@ -71,6 +72,8 @@ struct Member<'a> {
     assigned: Partitions,
     /// The group's rebalance protocol, as the last rebalance said.
     cooperative: bool,
+    /// An eager assignment (maybe empty) was made and not revoked yet.
+    holding: bool,
 }
 
 impl Member<'_> {
@@ -97,6 +100,17 @@ impl Member<'_> {
                 }
                 Event::Rebalance(rb) => self.rebalance(&rb)?,
                 Event::Error {
+                    topic: Some(topic),
+                    error,
+                    ..
+                } if error.kind == ErrorKind::UnknownTopicOrPart => {
+                    // librdkafka's text; its error names no partition, which kcat prints as 0.
+                    return Err(Failure::Fatal(format!(
+                        "Topic {topic} [0] error: Subscribed topic not available: {topic}: {}",
+                        error.kind.description()
+                    )));
+                }
+                Event::Error {
                     topic,
                     partition,
                     error,
@@ -121,6 +135,7 @@ impl Member<'_> {
     /// Says a rebalance as kcat's rebalance callback does, and applies it.
     fn rebalance(&mut self, rb: &RebalanceEvent) -> Result<(), Failure> {
         self.cooperative = rb.cooperative;
+        self.holding = rb.kind == RebalanceKind::Assign;
         self.say(rb.kind, &rb.partitions);
         let n = rb.partitions.len();
         let applied = match rb.kind {
@@ -176,7 +191,7 @@ impl Member<'_> {
             .collect::<Vec<_>>()
             .join(", ");
         let group = self.group;
-        let member = member_id(self.consumer);
+        let member = self.consumer.member_id().unwrap_or_default();
         if self.cooperative {
             info!(
                 1,
@@ -214,21 +229,16 @@ impl Member<'_> {
         leaders
     }
 
-    /// Ends the membership as librdkafka's close does: the assignment is revoked (through the
-    /// rebalance callback, so kcat says so), then offsets are committed and the group left.
+    /// Ends the membership as librdkafka's close does: the assignment is revoked through the
+    /// rebalance callback, so kcat says so (eager: even an empty one; cooperative: a non-empty
+    /// one), then offsets are committed and the group left.
     fn close(&mut self) -> Result<(), Failure> {
         let assignment = self.consumer.assignment();
-        if !assignment.is_empty() {
+        if (self.holding && !self.cooperative) || !assignment.is_empty() {
             self.say(RebalanceKind::Revoke, &assignment);
         }
         self.consumer.close().map_err(|e| {
             Failure::Fatal(format!("Failed to close consumer: {}\n", e.kind.description()))
         })
     }
-}
-
-/// The group member id kcat prints (librdkafka's `rd_kafka_memberid`).
-fn member_id(_consumer: &Consumer) -> String {
-    // The core does not expose it yet (see /tmp/core-findings.md).
-    String::new()
 }
