@@ -156,5 +156,10 @@ for brokers in 1 3; do
     scenario "cli/cross-$brokers-broker" "$brokers" bash -c 'exec bash cli/cross.sh "$KAFKA_BOOTSTRAP"'
 done
 
+# One consumer group of our CLI (-G), confluent-kafka and kafka-python (python/test_mixed_group.py).
+for brokers in 1 3; do
+    scenario "mixed-group/$brokers-broker" "$brokers" "$PY" -m pytest -q python/test_mixed_group.py
+done
+
 [ $FAILED -eq 0 ] && rm -rf "$LOGS"
 finish
