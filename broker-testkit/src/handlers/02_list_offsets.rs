@@ -10,8 +10,12 @@
 //! returned, which makes a consumer start at the right batch and skip nothing it should read.
 //! read_committed is the same as read_uncommitted (last stable offset = high watermark).
 //! Leader epoch 0 from v4. A partition this broker does not lead gets NOT_LEADER_OR_FOLLOWER (6).
+//! A partition named more than once in one request is answered once, with INVALID_REQUEST (42), as
+//! Kafka does (its answers are keyed by partition; checked against Kafka 4.3).
 //!
 //! Not supported: leader epoch validation (current_leader_epoch is ignored).
+
+use std::collections::{HashMap, HashSet};
 
 use kafka_protocol::messages::list_offsets_response::{
     ListOffsetsPartitionResponse, ListOffsetsTopicResponse,
@@ -20,22 +24,34 @@ use kafka_protocol::messages::{ListOffsetsRequest, ListOffsetsResponse};
 use kafka_protocol::protocol::VersionRange;
 
 use super::{BrokerContext, Reply};
+use crate::error_code::INVALID_REQUEST;
 use crate::state::LEADER_EPOCH;
 
 pub(crate) const VERSIONS: VersionRange = VersionRange { min: 1, max: 10 };
 
 pub(crate) fn handle(broker: &BrokerContext, version: i16, request: ListOffsetsRequest) -> anyhow::Result<Reply> {
     let cluster = &broker.cluster;
+    let mut named: HashMap<(&str, i32), usize> = HashMap::new();
+    for topic in &request.topics {
+        for p in &topic.partitions {
+            *named.entry((topic.name.as_str(), p.partition_index)).or_default() += 1;
+        }
+    }
+    let mut answered: HashSet<(&str, i32)> = HashSet::new();
     let topics = request
         .topics
-        .into_iter()
+        .iter()
         .map(|topic| {
             let partitions = topic
                 .partitions
                 .iter()
+                .filter(|p| answered.insert((topic.name.as_str(), p.partition_index)))
                 .map(|p| {
                     let mut response =
                         ListOffsetsPartitionResponse::default().with_partition_index(p.partition_index);
+                    if named[&(topic.name.as_str(), p.partition_index)] > 1 {
+                        return response.with_error_code(INVALID_REQUEST).with_timestamp(-1).with_offset(-1);
+                    }
                     match cluster.list_offset(broker.node_id, topic.name.as_str(), p.partition_index, p.timestamp) {
                         Ok((timestamp, offset)) => {
                             response = response.with_timestamp(timestamp).with_offset(offset);
@@ -51,7 +67,7 @@ pub(crate) fn handle(broker: &BrokerContext, version: i16, request: ListOffsetsR
                 })
                 .collect();
             ListOffsetsTopicResponse::default()
-                .with_name(topic.name)
+                .with_name(topic.name.clone())
                 .with_partitions(partitions)
         })
         .collect();
