@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs that the machine lacks: Debian packages, Python peers in a venv at
-# .deps/venv, Node peers in .deps/node. Idempotent: each part is skipped when present (a stamp file holds the
-# hash of the pinned list it was installed from), so a run with everything present takes well under a second.
+# .deps/venv, Node peers in .deps/node (Kafka's jars come from Maven, by scripts/kafka.sh on first use).
+# Idempotent: each part is skipped when present (a stamp file holds the hash of the pinned list it was
+# installed from), so a run with everything present takes well under a second.
 # Versions are pinned in tests/interop/python/requirements.txt and tests/interop/node/package-lock.json.
 set -euo pipefail
 
@@ -14,6 +15,9 @@ APT_PACKAGES=(kcat librdkafka-dev)
 command -v python3 >/dev/null || APT_PACKAGES+=(python3)
 python3 -c 'import ensurepip, venv' 2>/dev/null || APT_PACKAGES+=(python3-venv)
 command -v npm >/dev/null || APT_PACKAGES+=(nodejs npm)
+# The real Kafka broker and Kafka's Java tools (scripts/kafka.sh; Maven fetches the jars into ~/.m2).
+command -v java >/dev/null || APT_PACKAGES+=(default-jre-headless)
+command -v mvn >/dev/null || APT_PACKAGES+=(maven)
 
 log() { printf 'deps: %s\n' "$*" >&2; }
 

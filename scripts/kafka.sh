@@ -57,7 +57,10 @@ classpath() {
 # java_cmd LEVEL: the java command line (without class) for a JVM of this classpath, logging at LEVEL.
 java_cmd() {
     command -v java >/dev/null || die "java not found (scripts/deps.sh installs Debian's default-jre-headless)"
-    local cp
+    local cp major
+    # Kafka 4 needs Java 17 (the broker) or 11 (clients and tools); ask for 17 and say so clearly.
+    major=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
+    [ "${major%%.*}" -ge 17 ] 2>/dev/null || die "Kafka 4 needs Java 17 or newer; $(command -v java) is ${major:-unknown}"
     cp=$(classpath)
     JAVA_CMD=(java -Djava.awt.headless=true -Dlog4j2.configurationFile="$HERE/log4j2.properties"
         -Dferrokafka.log.level="$1" -cp "$cp")
@@ -158,7 +161,11 @@ run_test() {
     trap 'exit 130' INT TERM
     start "$dir"
     log "Apache Kafka at $BOOTSTRAP (pid $KAFKA_PID, started in $((SECONDS - start_time)) s; log $dir/kafka.log)"
-    [ $# -gt 0 ] || set -- "${CARGO:-cargo}" test --release -p ferrokafka-tests
+    # The behaviour suite (ferrokafka-tests). `-p ferrokafka --test '*'` adds core's integration tests
+    # (cheap) and, with them, core's dev-dependencies (tokio's test-util): the features are then those of
+    # `cargo test --workspace`, so the binaries `make test` built are reused instead of building tokio
+    # and everything above it a second time.
+    [ $# -gt 0 ] || set -- "${CARGO:-cargo}" test --release --no-fail-fast -p ferrokafka-tests -p ferrokafka --test '*'
     KAFKA_BOOTSTRAP=$BOOTSTRAP "$@" || status=$?
     stop "$dir"
     trap - EXIT
