@@ -58,8 +58,7 @@ pub fn run(opts: &Options, config: &ClientConfig) -> Result<i32, Failure> {
         cooperative: false,
         holding: false,
     };
-    let result = member.run();
-    let result = result.and_then(|()| member.close());
+    let result = member.run().and_then(|()| member.close());
     member.out.finish(result)
 }
 
