@@ -48,6 +48,7 @@ pub fn run(opts: &Options, config: &ClientConfig) -> Result<i32, Failure> {
         ))
     })?;
     info!(1, "Waiting for group rebalance\n");
+    require_brokers(&consumer, opts, config)?;
 
     let mut member = Member {
         consumer: &consumer,
@@ -239,5 +240,23 @@ impl Member<'_> {
         self.consumer.close().map_err(|e| {
             Failure::Fatal(format!("Failed to close consumer: {}\n", e.kind.description()))
         })
+    }
+}
+
+/// kcat ends the run at librdkafka's "all brokers down" error, which comes at once when no
+/// bootstrap broker answers; the core's group member would retry quietly, so ask first.
+fn require_brokers(consumer: &Consumer, opts: &Options, config: &ClientConfig) -> Result<(), Failure> {
+    // One literal topic's metadata is enough to reach a broker (patterns need every topic's).
+    let topic = opts.positional.first().map(|t| t.to_string_lossy()).filter(|t| !t.starts_with('^'));
+    match consumer.metadata(topic.as_deref(), opts.metadata_timeout) {
+        Err(e) if e.kind == ErrorKind::AllBrokersDown => {
+            crate::explain(&e);
+            let n = config.get("bootstrap.servers").map_or(0, |b| b.split(',').count());
+            Err(Failure::Fatal(format!(
+                "{}: {n}/{n} brokers are down: terminating",
+                e.kind.description()
+            )))
+        }
+        _ => Ok(()),
     }
 }
