@@ -6,7 +6,9 @@
 # Each scenario gets a fresh broker (`ferrokafka-broker --port 0 ...`): its first stdout line is the bootstrap
 # string, which the client test receives as KAFKA_BOOTSTRAP (with INTEROP_BROKERS and INTEROP_PARTITIONS).
 # Client tests only read those variables, so the same tests can run against any Kafka.
-# Prints one PASS/FAIL line per scenario and closes with `interop: N passed, M failed`.
+# Prints one PASS/FAIL line per scenario and closes with `interop: N passed, M failed`. A test that exits
+# with 77 is skipped (a SKIP line with its last output line as the reason, and `, K skipped` at the end):
+# for a scenario that needs something the broker does not offer yet.
 #
 # Environment: FERROKAFKA_BROKER  a broker binary to use instead of building one
 #              INTEROP_PARTITIONS partitions of auto-created topics (3)
@@ -25,11 +27,14 @@ DEPS=${FERROKAFKA_DEPS:-$ROOT/.deps}
 LOGS=$(mktemp -d "${TMPDIR:-/tmp}/ferrokafka-interop.XXXXXX")
 PASSED=0
 FAILED=0
+SKIPPED=0
 BROKER_PID=
 BOOTSTRAP=
 
 finish() {
-    echo "interop: $PASSED passed, $FAILED failed"
+    local skipped=
+    [ "$SKIPPED" -gt 0 ] && skipped=", $SKIPPED skipped"
+    echo "interop: $PASSED passed, $FAILED failed$skipped"
     [ "$FAILED" -eq 0 ] && [ "$PASSED" -gt 0 ]
 }
 
@@ -126,6 +131,9 @@ scenario() {
         PASSED=$((PASSED + 1))
         echo "PASS $name (${seconds}s)"
         [ -n "${INTEROP_VERBOSE:-}" ] && sed 's/^/    /' "$log"
+    elif [ $status -eq 77 ]; then
+        SKIPPED=$((SKIPPED + 1))
+        echo "SKIP $name (${seconds}s): $(tail -n 1 "$log")"
     else
         FAILED=$((FAILED + 1))
         echo "FAIL $name (${seconds}s); last lines of $log:"
@@ -159,6 +167,32 @@ done
 # One consumer group of our CLI (-G), confluent-kafka and kafka-python (python/test_mixed_group.py).
 for brokers in 1 3; do
     scenario "mixed-group/$brokers-broker" "$brokers" "$PY" -m pytest -q python/test_mixed_group.py
+done
+
+# Kafka's own Java tools (org.apache.kafka.tools, fetched with Maven by scripts/kafka.sh; tests/interop/java).
+# The consumer-side ones need consumer groups and skip while the broker does not advertise JoinGroup.
+java_scenario() {
+    selected "$1" || return 0
+    if [ -z "${JAVA_CLASSPATH_OK:-}" ]; then
+        if bash scripts/kafka.sh classpath >"$LOGS/kafka-classpath.log" 2>&1; then
+            JAVA_CLASSPATH_OK=yes
+        else
+            JAVA_CLASSPATH_OK=no
+            echo "scripts/kafka.sh classpath failed (Java, Maven or Maven Central); its output:"
+            tail -n 40 "$LOGS/kafka-classpath.log" | sed 's/^/    /'
+        fi
+    fi
+    if [ "$JAVA_CLASSPATH_OK" = no ]; then
+        FAILED=$((FAILED + 1))
+        echo "FAIL $1: no Kafka tools (scripts/kafka.sh classpath failed, above)"
+        return
+    fi
+    scenario "$@"
+}
+for brokers in 1 3; do
+    java_scenario "java/producer-perf-$brokers-broker" "$brokers" bash java/producer_perf.sh
+    java_scenario "java/consumer-perf-$brokers-broker" "$brokers" bash java/consumer_perf.sh
+    java_scenario "java/verifiable-$brokers-broker" "$brokers" bash java/verifiable.sh
 done
 
 [ $FAILED -eq 0 ] && rm -rf "$LOGS"
