@@ -155,17 +155,21 @@ stop() {
 }
 
 run_test() {
-    local dir status=0 start_time=$SECONDS
+    local dir status=0 start_time
+    if [ $# -eq 0 ]; then
+        # The behaviour suite (ferrokafka-tests). `-p ferrokafka --test '*'` adds core's integration tests
+        # (cheap) and, with them, core's dev-dependencies (tokio's test-util): the features are then those
+        # of `cargo test --workspace`, so the binaries `make test` built are reused instead of building
+        # tokio and everything above it a second time. Built before the broker starts, not while it waits.
+        set -- "${CARGO:-cargo}" test --release --no-fail-fast -p ferrokafka-tests -p ferrokafka --test '*'
+        "$@" --no-run || die "building the behaviour suite failed"
+    fi
     dir=$(mktemp -d "${TMPDIR:-/tmp}/ferrokafka-kafka.XXXXXX")
     trap 'stop "$dir"' EXIT
     trap 'exit 130' INT TERM
+    start_time=$SECONDS
     start "$dir"
     log "Apache Kafka at $BOOTSTRAP (pid $KAFKA_PID, started in $((SECONDS - start_time)) s; log $dir/kafka.log)"
-    # The behaviour suite (ferrokafka-tests). `-p ferrokafka --test '*'` adds core's integration tests
-    # (cheap) and, with them, core's dev-dependencies (tokio's test-util): the features are then those of
-    # `cargo test --workspace`, so the binaries `make test` built are reused instead of building tokio
-    # and everything above it a second time.
-    [ $# -gt 0 ] || set -- "${CARGO:-cargo}" test --release --no-fail-fast -p ferrokafka-tests -p ferrokafka --test '*'
     KAFKA_BOOTSTRAP=$BOOTSTRAP "$@" || status=$?
     stop "$dir"
     trap - EXIT
