@@ -34,9 +34,11 @@ interop:
 test-kafka: deps
 	bash scripts/kafka.sh test
 
-# Not there yet: these fail on purpose rather than pass without testing anything.
-bench:
-	@echo "bench: not yet implemented: no benchmarks in bench/ yet" >&2; exit 1
+# ferrokafka against librdkafka and the Java client, on the testkit and on Apache Kafka: one table (bench/run.sh,
+# about 10 minutes on 2 cores; recorded runs in bench/RESULTS.md). Not part of `make test`.
+bench: deps
+	bash bench/run.sh
 
+# Not there yet: these fail on purpose rather than pass without testing anything.
 php python node c:
 	@echo "$@: not yet implemented: the $@ binding (bindings/$@) does not exist yet" >&2; exit 1

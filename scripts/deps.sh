@@ -18,6 +18,11 @@ command -v npm >/dev/null || APT_PACKAGES+=(nodejs npm)
 # The real Kafka broker and Kafka's Java tools (scripts/kafka.sh; Maven fetches the jars into ~/.m2).
 command -v java >/dev/null || APT_PACKAGES+=(default-jre-headless)
 command -v mvn >/dev/null || APT_PACKAGES+=(maven)
+# make bench: gcc and pkg-config build bench/rdkafka_bench.c against librdkafka-dev; bench/JavaLatency.java
+# runs from source, which needs a JDK (javac), not only a JRE.
+command -v gcc >/dev/null || APT_PACKAGES+=(gcc libc6-dev)
+command -v pkg-config >/dev/null || APT_PACKAGES+=(pkg-config)
+command -v javac >/dev/null || APT_PACKAGES+=(default-jdk-headless)
 
 log() { printf 'deps: %s\n' "$*" >&2; }
 
