@@ -26,6 +26,15 @@ use crate::net::versions::ours;
 use crate::net::Connection;
 pub use metadata::{BrokerMetadata, Metadata, PartitionMetadata, TopicMetadata};
 
+/// Which connection to a broker a request travels on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    /// Produce, Fetch, Metadata, ListOffsets, admin.
+    Data,
+    /// Group coordination: FindCoordinator's answer, Join/Sync/Heartbeat/Leave, offset commits.
+    Coordinator,
+}
+
 /// What the client knows of one topic.
 #[derive(Debug, Clone)]
 pub struct TopicInfo {
@@ -100,9 +109,21 @@ impl Client {
 
     /// A connection to `addr` (host:port), made once and shared.
     pub async fn connection_to(&self, addr: &str) -> Result<Arc<Connection>> {
+        self.connection_for(addr, Lane::Data).await
+    }
+
+    /// A connection to `addr` for one lane of traffic. A broker answers the requests of one
+    /// connection strictly one after another, so a Fetch waiting up to fetch.wait.max.ms would
+    /// hold back a commit or heartbeat sent behind it: group traffic gets its own connection
+    /// (as Java's and librdkafka's coordinator connections do).
+    pub async fn connection_for(&self, addr: &str, lane: Lane) -> Result<Arc<Connection>> {
+        let key = match lane {
+            Lane::Data => addr.to_string(),
+            Lane::Coordinator => format!("{addr}#coordinator"),
+        };
         let slot = {
             let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
-            slots.entry(addr.to_string()).or_default().clone()
+            slots.entry(key).or_default().clone()
         };
         let mut slot = slot.lock().await;
         if let Some(c) = &slot.conn {

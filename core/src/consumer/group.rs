@@ -38,6 +38,7 @@ use kafka_protocol::protocol::{Decodable, Encodable, StrBytes};
 use super::assignor::{Assignor, MemberSubscription, RebalanceProtocol};
 use super::{ConsumerInner, Event, RebalanceEvent, RebalanceKind};
 use crate::error::{Error, ErrorKind, Result};
+use crate::client::Lane;
 use crate::net::versions::ours;
 use crate::net::Connection;
 
@@ -90,6 +91,9 @@ pub(crate) struct GroupState {
     pub fatal: Option<Error>,
     /// The topics the subscription resolved to at the last join.
     pub joined_topics: BTreeSet<String>,
+    pub coordinator: Option<Arc<Connection>>,
+    /// `_ALL_BROKERS_DOWN` was reported and no broker answered since.
+    pub reported_down: bool,
 }
 
 impl Default for GroupState {
@@ -106,6 +110,8 @@ impl Default for GroupState {
             left_for_poll_timeout: false,
             fatal: None,
             joined_topics: BTreeSet::new(),
+            coordinator: None,
+            reported_down: false,
         }
     }
 }
@@ -172,8 +178,25 @@ pub(crate) fn protocol(inner: &ConsumerInner) -> RebalanceProtocol {
     }
 }
 
-/// Finds the group coordinator and connects to it.
+/// The group coordinator's connection: cached until it closes or an answer says the
+/// coordinator moved ([`forget_coordinator`]); otherwise found with FindCoordinator.
 pub(crate) async fn coordinator(inner: &ConsumerInner) -> Result<Arc<Connection>> {
+    let cached = inner.group_lock().coordinator.clone();
+    if let Some(c) = cached {
+        if !c.is_closed() {
+            return Ok(c);
+        }
+    }
+    let c = find_coordinator(inner).await?;
+    inner.group_lock().coordinator = Some(c.clone());
+    Ok(c)
+}
+
+fn forget_coordinator(inner: &ConsumerInner) {
+    inner.group_lock().coordinator = None;
+}
+
+async fn find_coordinator(inner: &ConsumerInner) -> Result<Arc<Connection>> {
     let group = group_id(inner)?;
     let conn = inner.client.any_connection().await?;
     let version = conn.version::<FindCoordinatorRequest>(ours::FIND_COORDINATOR)?;
@@ -193,7 +216,7 @@ pub(crate) async fn coordinator(inner: &ConsumerInner) -> Result<Arc<Connection>
     if code != 0 {
         return Err(Error::from_kafka(code, format!("FindCoordinator for group {group:?}: {}", msg.unwrap_or_default())));
     }
-    inner.client.connection_to(&format!("{host}:{port}")).await
+    inner.client.connection_for(&format!("{host}:{port}"), Lane::Coordinator).await
 }
 
 /// Runs `op` against the group coordinator, looking it up again and retrying while the
@@ -212,7 +235,14 @@ where
             Err(e) => Err(e),
         };
         match r {
-            Err(e) if is_coordinator_error(&e) && Instant::now() + backoff < deadline => tokio::time::sleep(backoff).await,
+            Err(e) if is_coordinator_error(&e) && Instant::now() + backoff < deadline => {
+                forget_coordinator(inner);
+                tokio::time::sleep(backoff).await
+            }
+            Err(e) if is_coordinator_error(&e) => {
+                forget_coordinator(inner);
+                return Err(e);
+            }
             other => return other,
         }
     }
@@ -479,21 +509,25 @@ pub(crate) async fn run(inner: Arc<ConsumerInner>) {
                 }
             }
         }
-        let c = match &conn {
-            Some(c) if !c.is_closed() => c.clone(),
-            _ => match coordinator(&inner).await {
-                Ok(c) => {
-                    conn = Some(c.clone());
-                    c
+        let c = match coordinator(&inner).await {
+            Ok(c) => {
+                conn = Some(c.clone());
+                inner.group_lock().reported_down = false;
+                c
+            }
+            Err(e) => {
+                let report = if e.kind == ErrorKind::AllBrokersDown {
+                    // Once per outage, as librdkafka's error callback says "N/N brokers are down".
+                    !std::mem::replace(&mut inner.group_lock().reported_down, true)
+                } else {
+                    !e.is_retriable() && !matches!(e.kind, ErrorKind::CoordinatorNotAvailable | ErrorKind::NotCoordinator)
+                };
+                if report {
+                    inner.push_global(Event::Error { topic: None, partition: -1, error: e });
                 }
-                Err(e) => {
-                    if !e.is_retriable() && !matches!(e.kind, ErrorKind::CoordinatorNotAvailable | ErrorKind::NotCoordinator) {
-                        inner.push_global(Event::Error { topic: None, partition: -1, error: e });
-                    }
-                    let _ = tokio::time::timeout(backoff, woken).await;
-                    continue;
-                }
-            },
+                let _ = tokio::time::timeout(backoff, woken).await;
+                continue;
+            }
         };
         if !member || inner.group_lock().rejoin {
             match join(&inner, &c).await {
@@ -502,7 +536,7 @@ pub(crate) async fn run(inner: Arc<ConsumerInner>) {
                 }
                 Err(e) => {
                     if is_coordinator_error(&e) {
-                        conn = None;
+                        forget_coordinator(&inner);
                     } else if e.kind == ErrorKind::FencedInstanceId {
                         inner.group_lock().fatal = Some(e.clone());
                         inner.push_global(Event::Error { topic: None, partition: -1, error: e.fatal() });
@@ -519,7 +553,7 @@ pub(crate) async fn run(inner: Arc<ConsumerInner>) {
             next_heartbeat = Instant::now() + inner.config.heartbeat_interval;
             if let Err(e) = heartbeat(&inner, &c).await {
                 if is_coordinator_error(&e) {
-                    conn = None;
+                    forget_coordinator(&inner);
                 } else if e.kind == ErrorKind::FencedInstanceId {
                     inner.group_lock().fatal = Some(e.clone());
                     inner.push_global(Event::Error { topic: None, partition: -1, error: e.fatal() });
