@@ -80,6 +80,7 @@ print(" ".join(str(s.getsockname()[1]) for s in socks))' "$1"
 start() {
     local dir=$1 port cport cluster_id
     [ -e "$dir/kafka.pid" ] && die "$dir already holds a broker (kafka.pid); stop it first"
+    command -v kcat >/dev/null || die "kcat not found (scripts/deps.sh installs it); it tells when the broker is up"
     mkdir -p "$dir"
     dir=$(cd "$dir" && pwd)
     java_cmd info
