@@ -32,7 +32,7 @@ die() { log "$*"; exit 1; }
 
 # The classpath, from the cache when it was resolved from this pom and every jar is still in ~/.m2.
 classpath() {
-    local pom=$HERE/pom.xml want cp jar
+    local pom=$HERE/pom.xml want cp jar jars
     want=$(sha256sum "$pom" | cut -d' ' -f1)
     if [ -f "$CACHE/classpath" ] && [ "$(cat "$CACHE/stamp" 2>/dev/null)" = "$want" ]; then
         cp=$(cat "$CACHE/classpath")
@@ -44,12 +44,14 @@ classpath() {
     command -v mvn >/dev/null || die "mvn not found (scripts/deps.sh installs Debian's maven)"
     mkdir -p "$CACHE"
     log "resolving $(grep -o '<kafka.version>[^<]*' "$pom" | cut -d'>' -f2) with Maven into ~/.m2 (once)"
-    if ! mvn -B -q -f "$pom" dependency:build-classpath -Dmdep.outputFile="$CACHE/classpath.new" \
-        >"$CACHE/mvn.log" 2>&1; then
-        cat "$CACHE/mvn.log" >&2
-        die "Maven could not resolve scripts/kafka/pom.xml"
+    # Per-process file names: two first runs at once (interop and bench) must not mix their outputs.
+    if ! mvn -B -q -f "$pom" dependency:build-classpath -Dmdep.outputFile="$CACHE/classpath.$$" \
+        >"$CACHE/mvn.$$.log" 2>&1; then
+        cat "$CACHE/mvn.$$.log" >&2
+        die "Maven could not resolve scripts/kafka/pom.xml (its output is above)"
     fi
-    mv "$CACHE/classpath.new" "$CACHE/classpath"
+    rm -f "$CACHE/mvn.$$.log"
+    mv "$CACHE/classpath.$$" "$CACHE/classpath"
     echo "$want" >"$CACHE/stamp"
     cat "$CACHE/classpath"
 }
