@@ -21,6 +21,7 @@
 #
 # Environment: BENCH_SMALL_COUNT  records per 100 B producer run (1000000)
 #              BENCH_LARGE_COUNT  records per 1 KB producer run (200000)
+#              BENCH_REPEAT       attempts per throughput figure, the best one counts (2)
 #              BENCH_PARTITIONS   partitions per topic (3)
 #              BENCH_RATE, BENCH_SECONDS  latency rate and duration (2000, 10)
 #              BENCH_BROKERS      which brokers: "testkit kafka" (default), or one of them
@@ -34,6 +35,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 SMALL=${BENCH_SMALL_COUNT:-1000000}
 LARGE=${BENCH_LARGE_COUNT:-200000}
+REPEAT=${BENCH_REPEAT:-2}
 PARTITIONS=${BENCH_PARTITIONS:-3}
 RATE=${BENCH_RATE:-2000}
 SECONDS_LAT=${BENCH_SECONDS:-10}
@@ -94,22 +96,40 @@ declare -A NOTE   # key -> why a figure is missing
 
 now_ms() { date +%s%3N; }
 
-# measure KEY CMD...: runs CMD, keeps the last `result` line it printed as R[KEY]. Every command is run under
-# `timeout 300` (T), so a hung client fails its cell instead of the whole run.
+# measure KEY CMD...: runs CMD BENCH_REPEAT times and keeps, as R[KEY], the `result` line with the highest
+# msgs_per_sec (the machine is shared: other work only ever slows a run down). One failed attempt fails the
+# cell. Every command is run under `timeout 300` (T), so a hung client fails its cell, not the whole run.
 measure() {
-    local key=$1 out=$WORK/logs/$1.log line
+    local key=$1 out=$WORK/logs/$1.log line best= attempt
     shift
-    printf '$ %s\n' "$*" >"$out"
-    if "$@" >>"$out" 2>&1 && line=$(grep '^result ' "$out" | tail -n 1) && [ -n "$line" ]; then
-        R[$key]=$line
-        log "$key: ${line#result }"
-    else
-        R[$key]=FAIL
+    : >"$out"
+    for ((attempt = 1; attempt <= ${REPEAT_NOW:-$REPEAT}; attempt++)); do
+        printf '$ %s\n' "$*" >>"$out"
+        local ok=true
+        "$@" >"$out.try" 2>&1 || ok=false
+        cat "$out.try" >>"$out"
+        line=$(grep '^result ' "$out.try" | tail -n 1) || ok=false
+        rm -f "$out.try"
+        if $ok; then
+            if [ -z "$best" ] || awk -v a="$(msgs_rate "$line")" -v b="$(msgs_rate "$best")" 'BEGIN { exit !(a > b) }'; then
+                best=$line
+            fi
+        else
+            best=FAIL
+            break
+        fi
+    done
+    R[$key]=$best
+    if [ "$best" = FAIL ]; then
         FAILURES=$((FAILURES + 1))
         log "$key: FAILED (log: $out)"
         tail -n 5 "$out" | sed 's/^/    /' >&2
+    else
+        log "$key: ${best#result }"
     fi
 }
+
+msgs_rate() { sed -nE 's/.* msgs_per_sec=([^ ]+).*/\1/p' <<<" $1"; }
 
 # java_produce BOOTSTRAP TOPIC N SIZE ACKS COMPRESSION: ProducerPerformance, its summary as a `result` line.
 java_produce() {
@@ -191,11 +211,14 @@ bench_broker() {
         key=$b.latency.$client
         topic_create "$bs" "$topic" || { R[$key]=FAIL; FAILURES=$((FAILURES + 1)); continue; }
         local args=(--bootstrap "$bs" --topic "$topic" --rate "$RATE" --seconds "$SECONDS_LAT" --size 100 --acks 1)
+        # One 10 s attempt each: a latency figure is a distribution already.
+        REPEAT_NOW=1
         case $client in
         fk) measure "$key" "${T[@]}" "$FK" latency "${args[@]}" "${FK_X[@]}" ;;
         rdk) measure "$key" "${T[@]}" "$RDK" latency "${args[@]}" ;;
         java) measure "$key" java_latency "${args[@]}" ;;
         esac
+        REPEAT_NOW=
         topic_delete "$bs" "$topic"
     done
 }
@@ -281,6 +304,9 @@ cell() {
     if [ "$r" = FAIL ]; then echo "FAIL"; return; fi
     if [[ $r == *p50_ms=* ]]; then
         printf '%s / %s ms' "$(field "$1" p50_ms)" "$(field "$1" p99_ms)"
+        # Records lost or late beyond the run, or failed deliveries: the figure covers fewer than were sent.
+        [ "$(field "$1" count)" = "$(field "$1" expected)" ] && [ "$(field "$1" failed)" = 0 ] ||
+            printf ' (%s of %s, %s failed)' "$(field "$1" count)" "$(field "$1" expected)" "$(field "$1" failed)"
     else
         awk -v m="$(field "$1" msgs_per_sec)" -v b="$(field "$1" mb_per_sec)" \
             'BEGIN { printf "%s msg/s %.1f MB/s", (m >= 1e6 ? sprintf("%.2fM", m / 1e6) : sprintf("%.0fk", m / 1e3)), b }'
