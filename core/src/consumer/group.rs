@@ -535,13 +535,7 @@ pub(crate) async fn run(inner: Arc<ConsumerInner>) {
                     next_heartbeat = Instant::now() + inner.config.heartbeat_interval;
                 }
                 Err(e) => {
-                    if is_coordinator_error(&e) {
-                        forget_coordinator(&inner);
-                    } else if e.kind == ErrorKind::FencedInstanceId {
-                        inner.group_lock().fatal = Some(e.clone());
-                        inner.push_global(Event::Error { topic: None, partition: -1, error: e.fatal() });
-                        continue;
-                    } else if !e.is_retriable() && e.kind != ErrorKind::RebalanceInProgress {
+                    if !membership_failed(&inner, &e) && !e.is_retriable() && e.kind != ErrorKind::RebalanceInProgress {
                         inner.push_global(Event::Error { topic: None, partition: -1, error: e });
                     }
                     tokio::time::sleep(backoff).await;
@@ -552,17 +546,28 @@ pub(crate) async fn run(inner: Arc<ConsumerInner>) {
         if Instant::now() >= next_heartbeat {
             next_heartbeat = Instant::now() + inner.config.heartbeat_interval;
             if let Err(e) = heartbeat(&inner, &c).await {
-                if is_coordinator_error(&e) {
-                    forget_coordinator(&inner);
-                } else if e.kind == ErrorKind::FencedInstanceId {
-                    inner.group_lock().fatal = Some(e.clone());
-                    inner.push_global(Event::Error { topic: None, partition: -1, error: e.fatal() });
-                }
+                membership_failed(&inner, &e);
                 continue;
             }
         }
         let wake_at = next_heartbeat.min(next_commit).min(next_topic_check);
         let _ = tokio::time::timeout_at(wake_at.into(), woken).await;
+    }
+}
+
+/// Handles the errors of Join/Sync/Heartbeat that end in the coordinator or the member: the
+/// coordinator moved (look it up again) or our group.instance.id was taken (fatal, reported).
+/// Returns whether it was one of those.
+fn membership_failed(inner: &ConsumerInner, e: &Error) -> bool {
+    if is_coordinator_error(e) {
+        forget_coordinator(inner);
+        true
+    } else if e.kind == ErrorKind::FencedInstanceId {
+        inner.group_lock().fatal = Some(e.clone());
+        inner.push_global(Event::Error { topic: None, partition: -1, error: e.clone().fatal() });
+        true
+    } else {
+        false
     }
 }
 

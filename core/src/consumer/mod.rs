@@ -171,6 +171,23 @@ pub(crate) struct PartitionState {
     pub committed: Option<i64>,
 }
 
+impl PartitionState {
+    fn new(topic: Arc<str>, partition: i32, offset: Offset, version: u64) -> Self {
+        PartitionState {
+            topic,
+            partition,
+            position: initial_position(offset),
+            version,
+            paused: false,
+            fetching: false,
+            high_watermark: -1,
+            eof_reported: None,
+            stored: None,
+            committed: None,
+        }
+    }
+}
+
 #[derive(Default)]
 pub(crate) struct State {
     pub partitions: HashMap<(Arc<str>, i32), PartitionState>,
@@ -343,22 +360,13 @@ impl Consumer {
                 .map(|(t, _)| t.clone())
                 .unwrap_or_else(|| Arc::from(tp.topic.as_str()));
             st.next_version += 1;
-            let version = st.next_version;
-            st.partitions.insert(
-                (topic.clone(), tp.partition),
-                PartitionState {
-                    topic,
-                    partition: tp.partition,
-                    position: initial_position(tp.offset),
-                    version,
-                    paused: false,
-                    fetching: false,
-                    high_watermark: -1,
-                    eof_reported: None,
-                    stored: old_states.get(&(Arc::from(tp.topic.as_str()), tp.partition)).and_then(|o| o.stored),
-                    committed: old_states.get(&(Arc::from(tp.topic.as_str()), tp.partition)).and_then(|o| o.committed),
-                },
-            );
+            let mut state = PartitionState::new(topic.clone(), tp.partition, tp.offset, st.next_version);
+            // The offset store survives a re-assignment of the same partition.
+            if let Some(old) = old_states.get(&(topic.clone(), tp.partition)) {
+                state.stored = old.stored;
+                state.committed = old.committed;
+            }
+            st.partitions.insert((topic, tp.partition), state);
         }
         drop(st);
         self.inner.wake.notify_one();
@@ -378,22 +386,8 @@ impl Consumer {
                 continue;
             }
             st.next_version += 1;
-            let version = st.next_version;
-            st.partitions.insert(
-                key.clone(),
-                PartitionState {
-                    topic: key.0.clone(),
-                    partition: tp.partition,
-                    position: initial_position(tp.offset),
-                    version,
-                    paused: false,
-                    fetching: false,
-                    high_watermark: -1,
-                    eof_reported: None,
-                    stored: None,
-                    committed: None,
-                },
-            );
+            let state = PartitionState::new(key.0.clone(), tp.partition, tp.offset, st.next_version);
+            st.partitions.insert(key, state);
         }
         drop(st);
         self.inner.wake.notify_one();

@@ -247,25 +247,20 @@ impl Accumulator {
         let info = client.topic(&rec.topic);
         let known = info.as_ref().filter(|i| i.error.is_none() && !i.leaders.is_empty());
         let tq = topic_entry(&mut st.topics, &rec.topic);
-        let Some(info) = known else {
-            // Partitions unknown yet: keep the record as sent; the drain task resolves it once
-            // metadata arrives (or times it out), in send order.
-            tq.waiting.push_back((rec, completion, Instant::now()));
-            st.queued += 1;
-            st.queued_bytes += size;
-            drop(st);
-            self.wake.notify_one();
-            return Ok(());
+        let info = match known {
+            // Partitions known, and no earlier record of this topic still waiting for them.
+            Some(info) if tq.waiting.is_empty() => info,
+            _ => {
+                // Keep the record as sent; the drain task places it once metadata arrives (or
+                // times it out), in send order behind any record already waiting.
+                tq.waiting.push_back((rec, completion, Instant::now()));
+                st.queued += 1;
+                st.queued_bytes += size;
+                drop(st);
+                self.wake.notify_one();
+                return Ok(());
+            }
         };
-        if !tq.waiting.is_empty() {
-            // Keep send order behind records still waiting for this topic.
-            tq.waiting.push_back((rec, completion, Instant::now()));
-            st.queued += 1;
-            st.queued_bytes += size;
-            drop(st);
-            self.wake.notify_one();
-            return Ok(());
-        }
         let count = info.leaders.len() as i32;
         let leaders = info.leaders.clone();
         match self.place(tq, rec, completion, count, &leaders) {
