@@ -8,6 +8,10 @@
 //! ferrokafka-bench create-topic --bootstrap B --topic T [--partitions P]
 //! ferrokafka-bench delete-topic --bootstrap B --topic T[,T...]
 //! ```
+//! Defaults are the fastest ways we found to drive ferrokafka (bench/RESULTS.md has the comparison):
+//! `--delivery poll` (librdkafka's model: `produce` + `poll` for delivery reports) and `--api async`
+//! (the async consumer's poll in one `block_on`, rather than one `block_on` per blocking poll).
+//!
 //! Each measurement prints one `result key=value ...` line on stdout, in the same format as
 //! bench/rdkafka_bench.c and bench/JavaLatency.java, so run.sh parses every client alike.
 //!
@@ -409,7 +413,7 @@ fn create_topic(a: &Args) -> Result<()> {
     // Every partition led before anyone produces (real Kafka's metadata can run ahead of its leaders).
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let md = admin.metadata(Some(&[a.topic.clone()]), Duration::from_secs(10))?;
+        let md = admin.metadata(Some(std::slice::from_ref(&a.topic)), Duration::from_secs(10))?;
         let ready = md.topic(&a.topic).is_some_and(|t| {
             t.partitions.len() == a.partitions as usize && t.partitions.iter().all(|p| p.leader >= 0 && p.error.is_none())
         });
