@@ -178,10 +178,11 @@ class KafkaPythonMember:
 
 
 def drive(members, until, seconds, what):
-    """Polls every member until until() holds; fails after `seconds` saying `what` did not happen."""
+    """Polls every member until until() holds; fails after `seconds` saying `what` (a string, or a function
+    giving one then) did not happen."""
     deadline = time.monotonic() + seconds
     while not until():
-        assert time.monotonic() < deadline, f"{what} within {seconds} s"
+        assert time.monotonic() < deadline, f"{what() if callable(what) else what} within {seconds} s"
         for m in members:
             m.poll()
 
@@ -210,7 +211,8 @@ def committed(bootstrap, group, topic):
 def read_alone(member, want, seconds=60):
     """Polls a lone member until it has read len(want) messages, and a second more for extras."""
     drive([member], lambda: len(member.messages) >= len(want), seconds,
-          f"{type(member).__name__} resumed and read {len(want)} messages")
+          lambda: f"{type(member).__name__} resumed and read {len(want)} messages (it read {len(member.messages)}, "
+                  f"holds partitions {sorted(member.assignment)} after {member.rebalances} rebalance callbacks)")
     settle = time.monotonic() + 1
     while time.monotonic() < settle:
         member.poll()
