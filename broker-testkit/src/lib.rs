@@ -2,10 +2,13 @@
 //! `ferrokafka-broker` binary).
 //!
 //! Real clients (librdkafka/kcat, confluent-kafka, kafka-python, KafkaJS, Java) talk to it
-//! unchanged: it implements Produce, Fetch, ListOffsets, Metadata, FindCoordinator, ApiVersions, CreateTopics,
-//! DeleteTopics and InitProducerId (see `src/handlers/`, one file per API key, each listing its
-//! versions, behaviour and gaps), stores producer batches verbatim, and enforces idempotence.
-//! A cluster of N brokers lives in one process; partition leaders are spread over them.
+//! unchanged: it implements Produce, Fetch, ListOffsets, Metadata, ApiVersions, CreateTopics,
+//! DeleteTopics, InitProducerId and the classic consumer group protocol (FindCoordinator,
+//! JoinGroup, SyncGroup, Heartbeat, LeaveGroup, OffsetCommit, OffsetFetch, ListGroups,
+//! DescribeGroups, DeleteGroups, OffsetDelete) (see `src/handlers/`, one file per API key, each
+//! listing its versions, behaviour and gaps), stores producer batches verbatim, and enforces
+//! idempotence. A cluster of N brokers lives in one process; partition leaders and group
+//! coordinators are spread over them.
 //!
 //! ```
 //! let cluster = ferrokafka_testkit::Cluster::builder().brokers(3).topic("orders", 6).start()?;
@@ -21,8 +24,11 @@
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener as StdTcpListener};
 use std::sync::Arc;
+use std::time::Duration;
 
+mod coordinator;
 mod error_code;
+mod group;
 mod handlers;
 mod record_batch;
 mod request_guard;
@@ -49,6 +55,7 @@ pub struct ClusterBuilder {
     auto_create_topics: bool,
     topics: Vec<(String, i32)>,
     first_port: u16,
+    initial_rebalance_delay: Duration,
 }
 
 impl Default for ClusterBuilder {
@@ -59,6 +66,7 @@ impl Default for ClusterBuilder {
             auto_create_topics: true,
             topics: Vec::new(),
             first_port: 0,
+            initial_rebalance_delay: Duration::ZERO,
         }
     }
 }
@@ -95,6 +103,14 @@ impl ClusterBuilder {
         self
     }
 
+    /// How long the first rebalance of an empty group waits for more members (default 0), like
+    /// Kafka's `group.initial.rebalance.delay.ms` (3 s in Kafka's defaults): each member joining
+    /// meanwhile extends the wait by this much, within the rebalance timeout.
+    pub fn initial_rebalance_delay(mut self, delay: Duration) -> Self {
+        self.initial_rebalance_delay = delay;
+        self
+    }
+
     /// Binds every listener on 127.0.0.1 and starts serving on the cluster's own runtime.
     pub fn start(self) -> io::Result<Cluster> {
         let invalid = |m: String| io::Error::new(io::ErrorKind::InvalidInput, m);
@@ -128,6 +144,7 @@ impl ClusterBuilder {
             ClusterConfig {
                 default_partitions: self.partitions,
                 auto_create_topics: self.auto_create_topics,
+                initial_rebalance_delay: self.initial_rebalance_delay,
             },
         ));
         for (name, partitions) in &self.topics {
@@ -151,6 +168,7 @@ impl ClusterBuilder {
             };
             runtime.spawn(server::serve(listener, broker));
         }
+        runtime.spawn(coordinator::run_timers(Arc::clone(&state)));
         Ok(Cluster {
             state,
             addrs,
@@ -204,6 +222,17 @@ impl Cluster {
     /// Records in a partition: high watermark minus log start (0 if it does not exist).
     pub fn record_count(&self, topic: &str, partition: i32) -> i64 {
         self.state.record_count(topic, partition)
+    }
+
+    /// Member ids of a consumer group, in join order (empty for an unknown group). Members told
+    /// MEMBER_ID_REQUIRED that have not rejoined yet are not members.
+    pub fn group_members(&self, group: &str) -> Vec<String> {
+        self.state.coordinator.member_ids(group)
+    }
+
+    /// The offset a group committed for a partition, if any.
+    pub fn committed_offset(&self, group: &str, topic: &str, partition: i32) -> Option<i64> {
+        self.state.coordinator.committed_offset(group, topic, partition)
     }
 }
 

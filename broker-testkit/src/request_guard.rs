@@ -107,6 +107,83 @@ const FIND_COORDINATOR: &[Field] = &[
 
 const API_VERSIONS: &[Field] = &[Field(3, ANY, Str), Field(3, ANY, Str)];
 
+const OFFSET_COMMIT: &[Field] = &[
+    Field(0, ANY, Str), // group_id
+    Field(1, ANY, I32), // generation_id_or_member_epoch
+    Field(1, ANY, Str), // member_id
+    Field(7, ANY, Str), // group_instance_id
+    Field(2, 4, I64),   // retention_time_ms
+    Field(0, ANY, Structs(&[
+        Field(0, ANY, Str), // name
+        Field(0, ANY, Structs(&[
+            Field(0, ANY, I32), // partition_index
+            Field(0, ANY, I64), // committed_offset
+            Field(6, ANY, I32), // committed_leader_epoch
+            Field(1, 1, I64),   // commit_timestamp
+            Field(0, ANY, Str), // committed_metadata
+        ])),
+    ])),
+];
+
+const TOPIC_PARTITIONS: &[Field] = &[Field(0, ANY, Str), Field(0, ANY, Ints)]; // name, partition indexes
+
+const OFFSET_FETCH: &[Field] = &[
+    Field(0, 7, Str), // group_id
+    Field(0, 7, Structs(TOPIC_PARTITIONS)),
+    Field(8, ANY, Structs(&[
+        Field(8, ANY, Str), // group_id
+        Field(9, ANY, Str), // member_id
+        Field(9, ANY, I32), // member_epoch
+        Field(8, ANY, Structs(TOPIC_PARTITIONS)),
+    ])),
+    Field(7, ANY, I8), // require_stable
+];
+
+const JOIN_GROUP: &[Field] = &[
+    Field(0, ANY, Str), // group_id
+    Field(0, ANY, I32), // session_timeout_ms
+    Field(1, ANY, I32), // rebalance_timeout_ms
+    Field(0, ANY, Str), // member_id
+    Field(5, ANY, Str), // group_instance_id
+    Field(0, ANY, Str), // protocol_type
+    Field(0, ANY, Structs(&[Field(0, ANY, Str), Field(0, ANY, Bytes)])), // protocols: name, metadata
+    Field(8, ANY, Str), // reason
+];
+
+const HEARTBEAT: &[Field] = &[
+    Field(0, ANY, Str), // group_id
+    Field(0, ANY, I32), // generation_id
+    Field(0, ANY, Str), // member_id
+    Field(3, ANY, Str), // group_instance_id
+];
+
+const LEAVE_GROUP: &[Field] = &[
+    Field(0, ANY, Str), // group_id
+    Field(0, 2, Str),   // member_id
+    Field(3, ANY, Structs(&[Field(3, ANY, Str), Field(3, ANY, Str), Field(5, ANY, Str)])), // member_id, instance, reason
+];
+
+const SYNC_GROUP: &[Field] = &[
+    Field(0, ANY, Str), // group_id
+    Field(0, ANY, I32), // generation_id
+    Field(0, ANY, Str), // member_id
+    Field(3, ANY, Str), // group_instance_id
+    Field(5, ANY, Str), // protocol_type
+    Field(5, ANY, Str), // protocol_name
+    Field(0, ANY, Structs(&[Field(0, ANY, Str), Field(0, ANY, Bytes)])), // assignments: member_id, assignment
+];
+
+const DESCRIBE_GROUPS: &[Field] = &[Field(0, ANY, Strs), Field(3, ANY, I8)];
+
+const LIST_GROUPS: &[Field] = &[Field(4, ANY, Strs), Field(5, ANY, Strs)]; // states, types filters
+
+const DELETE_GROUPS: &[Field] = &[Field(0, ANY, Strs)];
+
+const OFFSET_DELETE: &[Field] = &[
+    Field(0, ANY, Str), // group_id
+    Field(0, ANY, Structs(&[Field(0, ANY, Str), Field(0, ANY, Structs(&[Field(0, ANY, I32)]))])),
+];
+
 const CREATE_TOPICS: &[Field] = &[
     Field(0, ANY, Structs(&[
         Field(0, ANY, Str), // name
@@ -138,11 +215,21 @@ fn schema(key: ApiKey) -> Option<&'static [Field]> {
         ApiKey::Fetch => FETCH,
         ApiKey::ListOffsets => LIST_OFFSETS,
         ApiKey::Metadata => METADATA,
+        ApiKey::OffsetCommit => OFFSET_COMMIT,
+        ApiKey::OffsetFetch => OFFSET_FETCH,
         ApiKey::FindCoordinator => FIND_COORDINATOR,
+        ApiKey::JoinGroup => JOIN_GROUP,
+        ApiKey::Heartbeat => HEARTBEAT,
+        ApiKey::LeaveGroup => LEAVE_GROUP,
+        ApiKey::SyncGroup => SYNC_GROUP,
+        ApiKey::DescribeGroups => DESCRIBE_GROUPS,
+        ApiKey::ListGroups => LIST_GROUPS,
         ApiKey::ApiVersions => API_VERSIONS,
         ApiKey::CreateTopics => CREATE_TOPICS,
         ApiKey::DeleteTopics => DELETE_TOPICS,
         ApiKey::InitProducerId => INIT_PRODUCER_ID,
+        ApiKey::DeleteGroups => DELETE_GROUPS,
+        ApiKey::OffsetDelete => OFFSET_DELETE,
         _ => return None,
     })
 }
@@ -312,6 +399,67 @@ mod tests {
         // A string bomb in Produce v9's transactional id.
         let body = [0xff, 0xff, 0xff, 0x7f];
         assert!(check(ApiKey::Produce, 9, &body).is_err());
+    }
+
+    fn check_every_version<R: Encodable + Default>(key: ApiKey, request: &R, versions: std::ops::RangeInclusive<i16>) {
+        for version in versions {
+            let mut buf = BytesMut::new();
+            request.encode(&mut buf, version).unwrap_or_else(|e| panic!("{key:?} v{version}: {e}"));
+            assert!(check(key, version, &buf).is_ok(), "{key:?} v{version} refused");
+            // Each schema must walk the whole body: an extra tag buffer or field would show here.
+            let mut walker = Walker { buf: &buf, version, flexible: key.request_header_version(version) >= 2 };
+            assert!(walker.walk_struct(schema(key).expect("schema")).is_ok(), "{key:?} v{version}: walk");
+            assert!(walker.buf.is_empty(), "{key:?} v{version}: {} bytes left", walker.buf.len());
+        }
+    }
+
+    #[test]
+    fn group_schemas_match_kafka_protocol_at_every_version() {
+        use bytes::Bytes;
+        use kafka_protocol::messages::*;
+        let s = |v: &str| StrBytes::from_string(v.to_string());
+        let name = || TopicName(s("orders"));
+        let protocol = join_group_request::JoinGroupRequestProtocol::default()
+            .with_name(s("range"))
+            .with_metadata(Bytes::from_static(b"\0\x01meta"));
+        let join = JoinGroupRequest::default()
+            .with_group_id(GroupId(s("g")))
+            .with_member_id(s("m"))
+            .with_protocol_type(s("consumer"))
+            .with_protocols(vec![protocol.clone(), protocol]);
+        check_every_version(ApiKey::JoinGroup, &join.clone().with_group_instance_id(Some(s("i"))).with_reason(Some(s("r"))), 5..=9);
+        check_every_version(ApiKey::JoinGroup, &join, 0..=4);
+        let assignment = sync_group_request::SyncGroupRequestAssignment::default()
+            .with_member_id(s("m"))
+            .with_assignment(Bytes::from_static(b"plan"));
+        let sync = SyncGroupRequest::default().with_group_id(GroupId(s("g"))).with_member_id(s("m")).with_assignments(vec![assignment]);
+        check_every_version(ApiKey::SyncGroup, &sync, 0..=2);
+        check_every_version(ApiKey::SyncGroup, &sync.clone().with_group_instance_id(Some(s("i"))), 3..=4);
+        check_every_version(ApiKey::SyncGroup, &sync.with_protocol_type(Some(s("consumer"))).with_protocol_name(Some(s("range"))), 5..=5);
+        check_every_version(ApiKey::Heartbeat, &HeartbeatRequest::default().with_group_id(GroupId(s("g"))).with_member_id(s("m")), 0..=4);
+        let member = leave_group_request::MemberIdentity::default().with_member_id(s("m"));
+        check_every_version(ApiKey::LeaveGroup, &LeaveGroupRequest::default().with_group_id(GroupId(s("g"))).with_member_id(s("m")), 0..=2);
+        check_every_version(ApiKey::LeaveGroup, &LeaveGroupRequest::default().with_members(vec![member.clone(), member]), 3..=5);
+        let partition = offset_commit_request::OffsetCommitRequestPartition::default()
+            .with_committed_offset(7)
+            .with_committed_metadata(Some(s("md")));
+        let topic = offset_commit_request::OffsetCommitRequestTopic::default().with_name(name()).with_partitions(vec![partition.clone(), partition]);
+        check_every_version(ApiKey::OffsetCommit, &OffsetCommitRequest::default().with_group_id(GroupId(s("g"))).with_topics(vec![topic]), 2..=9);
+        let topic = offset_fetch_request::OffsetFetchRequestTopic::default().with_name(name()).with_partition_indexes(vec![0, 1]);
+        check_every_version(ApiKey::OffsetFetch, &OffsetFetchRequest::default().with_group_id(GroupId(s("g"))).with_topics(Some(vec![topic])), 1..=7);
+        check_every_version(ApiKey::OffsetFetch, &OffsetFetchRequest::default().with_topics(None), 2..=7);
+        let topics = offset_fetch_request::OffsetFetchRequestTopics::default().with_name(name()).with_partition_indexes(vec![0, 1]);
+        let group = offset_fetch_request::OffsetFetchRequestGroup::default().with_group_id(GroupId(s("g"))).with_topics(Some(vec![topics]));
+        check_every_version(ApiKey::OffsetFetch, &OffsetFetchRequest::default().with_groups(vec![group.clone(), group.with_topics(None)]), 8..=9);
+        let groups = vec![GroupId(s("a")), GroupId(s("b"))];
+        check_every_version(ApiKey::DescribeGroups, &DescribeGroupsRequest::default().with_groups(groups.clone()), 0..=6);
+        check_every_version(ApiKey::DeleteGroups, &DeleteGroupsRequest::default().with_groups_names(groups), 0..=2);
+        check_every_version(ApiKey::ListGroups, &ListGroupsRequest::default(), 0..=3);
+        check_every_version(ApiKey::ListGroups, &ListGroupsRequest::default().with_states_filter(vec![s("Stable")]), 4..=4);
+        check_every_version(ApiKey::ListGroups, &ListGroupsRequest::default().with_states_filter(vec![s("Stable")]).with_types_filter(vec![s("classic")]), 5..=5);
+        let partition = offset_delete_request::OffsetDeleteRequestPartition::default().with_partition_index(3);
+        let topic = offset_delete_request::OffsetDeleteRequestTopic::default().with_name(name()).with_partitions(vec![partition]);
+        check_every_version(ApiKey::OffsetDelete, &OffsetDeleteRequest::default().with_group_id(GroupId(s("g"))).with_topics(vec![topic]), 0..=0);
     }
 
     #[test]

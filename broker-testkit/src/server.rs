@@ -17,7 +17,7 @@ use kafka_protocol::protocol::Decodable;
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::handlers::{self, BrokerContext, Reply};
+use crate::handlers::{self, BrokerContext, Client, Reply};
 use crate::request_guard;
 
 /// Largest request accepted (Kafka's socket.request.max.bytes default is 100 MiB).
@@ -32,7 +32,7 @@ fn log(node_id: i32, peer: SocketAddr, message: &str) {
 
 /// Resolves once the cluster shuts down (or its state is gone). The `Ref` that `wait_for` returns
 /// is not `Send`, so it is dropped here rather than held in a `select!`.
-async fn stopped(shutdown: &mut tokio::sync::watch::Receiver<bool>) {
+pub(crate) async fn stopped(shutdown: &mut tokio::sync::watch::Receiver<bool>) {
     let _ = shutdown.wait_for(|stopped| *stopped).await.map(drop);
 }
 
@@ -64,7 +64,7 @@ async fn connection(stream: TcpStream, peer: SocketAddr, broker: BrokerContext) 
     let mut shutdown = broker.cluster.subscribe_shutdown();
     let _ = stream.set_nodelay(true);
     tokio::select! {
-        result = serve_requests(stream, &broker) => {
+        result = serve_requests(stream, peer, &broker) => {
             if let Err(reason) = result {
                 log(broker.node_id, peer, &format!("closing connection: {reason}"));
             }
@@ -75,14 +75,14 @@ async fn connection(stream: TcpStream, peer: SocketAddr, broker: BrokerContext) 
 }
 
 /// The request loop. `Ok` is a clean close by the peer; `Err` carries the reason we closed.
-async fn serve_requests(stream: TcpStream, broker: &BrokerContext) -> Result<(), String> {
+async fn serve_requests(stream: TcpStream, peer: SocketAddr, broker: &BrokerContext) -> Result<(), String> {
     let (reader, mut writer) = stream.into_split();
     let mut reader = BufReader::with_capacity(64 * 1024, reader);
     loop {
         let Some(frame) = read_frame(&mut reader).await? else {
             return Ok(());
         };
-        if let Some(response) = handle_frame(broker, frame).await? {
+        if let Some(response) = handle_frame(broker, peer, frame).await? {
             writer
                 .write_all(&response)
                 .await
@@ -125,7 +125,7 @@ async fn read_frame<R: AsyncReadExt + Unpin>(reader: &mut R) -> Result<Option<By
 }
 
 /// Decodes the header, dispatches, and frames the response (`None`: nothing to send).
-async fn handle_frame(broker: &BrokerContext, frame: Bytes) -> Result<Option<BytesMut>, String> {
+async fn handle_frame(broker: &BrokerContext, peer: SocketAddr, frame: Bytes) -> Result<Option<BytesMut>, String> {
     let raw_key = i16::from_be_bytes([frame[0], frame[1]]);
     let version = i16::from_be_bytes([frame[2], frame[3]]);
     let correlation_id = i32::from_be_bytes([frame[4], frame[5], frame[6], frame[7]]);
@@ -133,14 +133,20 @@ async fn handle_frame(broker: &BrokerContext, frame: Bytes) -> Result<Option<Byt
     let mut body = frame;
     let header_known = key != ApiKey::ApiVersions
         || handlers::api_versions_supported(version);
+    // Kafka's form of the client host ("/127.0.0.1"), shown by DescribeGroups.
+    let mut client = Client {
+        id: String::new(),
+        host: format!("/{}", peer.ip()),
+    };
     if header_known {
-        RequestHeader::decode(&mut body, key.request_header_version(version))
+        let header = RequestHeader::decode(&mut body, key.request_header_version(version))
             .map_err(|e| format!("{key:?} v{version}: bad request header: {e:#}"))?;
+        client.id = header.client_id.map(|id| id.to_string()).unwrap_or_default();
         request_guard::check(key, version, &body).map_err(|e| format!("{key:?} v{version}: {e}"))?;
     }
     // else: an ApiVersions version from the future; its header layout may differ, but the
     // correlation id is always at bytes 4..8, which is all the v0 answer needs.
-    let reply = handlers::dispatch(broker, key, version, body)
+    let reply = handlers::dispatch(broker, &client, key, version, body)
         .await
         .map_err(|e| format!("{key:?} v{version}: {e:#}"))?;
     let body = match reply {

@@ -1,6 +1,6 @@
 //! Cluster state shared by every broker of one [`crate::Cluster`]: topics, partitions, their logs of
 //! verbatim batches indexed by base offset, partition leaders, producer ids and idempotence windows,
-//! and the signals connections wait on.
+//! the group coordinator (`coordinator.rs`, with its own lock), and the signals connections wait on.
 //!
 //! One `std::sync::Mutex` guards the data; it is never held across an `.await` (handlers lock, copy
 //! out what they need, unlock). Waiters use `tokio::sync::watch` channels instead of polling.
@@ -10,12 +10,14 @@ use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
 
 use bytes::Bytes;
 use indexmap::IndexMap;
 use tokio::sync::watch;
 use uuid::Uuid;
 
+use crate::coordinator::{self, GroupCoordinator};
 use crate::error_code as ec;
 use crate::record_batch::{self, BatchError, BatchHeader, StoredBatch};
 
@@ -36,6 +38,8 @@ pub(crate) struct BrokerInfo {
 pub(crate) struct ClusterConfig {
     pub(crate) default_partitions: i32,
     pub(crate) auto_create_topics: bool,
+    /// Kafka's `group.initial.rebalance.delay.ms`.
+    pub(crate) initial_rebalance_delay: Duration,
 }
 
 /// An error answered for one topic or partition.
@@ -218,6 +222,7 @@ pub(crate) struct ClusterState {
     pub(crate) brokers: Vec<BrokerInfo>,
     pub(crate) config: ClusterConfig,
     pub(crate) faults: Faults,
+    pub(crate) coordinator: GroupCoordinator,
     inner: Mutex<Inner>,
     id_seed: (u64, u64),
     /// Bumped on every append or topic change; fetches waiting for min_bytes watch it.
@@ -262,6 +267,7 @@ impl ClusterState {
         Self {
             cluster_id: base64url(cluster_uuid.as_bytes()),
             brokers,
+            coordinator: GroupCoordinator::new(config.initial_rebalance_delay),
             config,
             faults: Faults::default(),
             inner: Mutex::new(Inner {
@@ -288,6 +294,11 @@ impl ClusterState {
 
     pub(crate) fn broker(&self, node_id: i32) -> Option<BrokerInfo> {
         self.brokers.iter().copied().find(|b| b.node_id == node_id)
+    }
+
+    /// The broker coordinating a group or transactional id (see [`coordinator::coordinator_index`]).
+    pub(crate) fn coordinator_for(&self, key: &str) -> Option<BrokerInfo> {
+        self.brokers.get(coordinator::coordinator_index(key, self.brokers.len())).copied()
     }
 
     pub(crate) fn subscribe_data(&self) -> watch::Receiver<u64> {
@@ -409,11 +420,12 @@ impl ClusterState {
         inner.topics.iter().map(|(n, t)| view(n, t)).collect()
     }
 
-    /// Deletes a topic; its producer windows go with it. Returns its id.
+    /// Deletes a topic; its producer windows and committed offsets go with it. Returns its id.
     pub(crate) fn delete_topic(&self, name: &str) -> Result<Uuid, i16> {
         let removed = self.inner().topics.shift_remove(name);
         match removed {
             Some(topic) => {
+                self.coordinator.forget_topic(name);
                 self.data_changed();
                 Ok(topic.id)
             }
@@ -668,6 +680,7 @@ mod tests {
             ClusterConfig {
                 default_partitions: 1,
                 auto_create_topics: true,
+                initial_rebalance_delay: Duration::ZERO,
             },
         )
     }

@@ -2,22 +2,27 @@
 //!
 //! ```text
 //! ferrokafka-broker [--port P] [--brokers N] [--partitions P] [--no-auto-create] [--topic name:partitions]...
+//!                   [--group-initial-rebalance-delay-ms N]
 //! ```
 //! The first line on stdout is the bootstrap string (every broker, comma-separated), flushed at
 //! once; log lines go to stderr. Serves until SIGINT or SIGTERM.
 
 use std::io::Write;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use ferrokafka_testkit::Cluster;
 
 const USAGE: &str = "usage: ferrokafka-broker [--port P] [--brokers N] [--partitions P] \
-[--no-auto-create] [--topic name:partitions]...
+[--no-auto-create] [--topic name:partitions]... [--group-initial-rebalance-delay-ms N]
   --port P            port of the first broker (default 0: any free port)
   --brokers N         number of brokers, node ids 1..=N (default 1)
   --partitions P      partitions of auto-created topics (default 1)
   --no-auto-create    do not create unknown topics on Metadata/Produce
   --topic name:P      create a topic at start (repeatable)
+  --group-initial-rebalance-delay-ms N
+                      how long the first rebalance of an empty consumer group waits for more
+                      members (default 0; Kafka's group.initial.rebalance.delay.ms)
 Prints the bootstrap address on the first line of stdout and serves until SIGINT/SIGTERM.";
 
 fn parse_args() -> Result<ferrokafka_testkit::ClusterBuilder, String> {
@@ -39,6 +44,10 @@ fn parse_args() -> Result<ferrokafka_testkit::ClusterBuilder, String> {
             "--brokers" => builder.brokers(parse(&value("--brokers")?, "--brokers")?),
             "--partitions" => builder.partitions(parse(&value("--partitions")?, "--partitions")?),
             "--no-auto-create" => builder.auto_create_topics(false),
+            "--group-initial-rebalance-delay-ms" => {
+                let flag = "--group-initial-rebalance-delay-ms";
+                builder.initial_rebalance_delay(Duration::from_millis(parse(&value(flag)?, flag)?))
+            }
             "--topic" => {
                 let spec = value("--topic")?;
                 let (name, partitions) = match spec.rsplit_once(':') {

@@ -21,8 +21,24 @@ mod fetch;
 mod list_offsets;
 #[path = "03_metadata.rs"]
 mod metadata;
+#[path = "08_offset_commit.rs"]
+mod offset_commit;
+#[path = "09_offset_fetch.rs"]
+mod offset_fetch;
 #[path = "10_find_coordinator.rs"]
 mod find_coordinator;
+#[path = "11_join_group.rs"]
+mod join_group;
+#[path = "12_heartbeat.rs"]
+mod heartbeat;
+#[path = "13_leave_group.rs"]
+mod leave_group;
+#[path = "14_sync_group.rs"]
+mod sync_group;
+#[path = "15_describe_groups.rs"]
+mod describe_groups;
+#[path = "16_list_groups.rs"]
+mod list_groups;
 #[path = "18_api_versions.rs"]
 mod api_versions;
 #[path = "19_create_topics.rs"]
@@ -31,12 +47,24 @@ mod create_topics;
 mod delete_topics;
 #[path = "22_init_producer_id.rs"]
 mod init_producer_id;
+#[path = "42_delete_groups.rs"]
+mod delete_groups;
+#[path = "47_offset_delete.rs"]
+mod offset_delete;
 
 /// The broker a connection belongs to.
 #[derive(Debug, Clone)]
 pub(crate) struct BrokerContext {
     pub(crate) node_id: i32,
     pub(crate) cluster: Arc<ClusterState>,
+}
+
+/// Who sent a request: the client id of its header and Kafka's form of the peer address
+/// ("/127.0.0.1"). Group members are named and described with them.
+#[derive(Debug, Clone)]
+pub(crate) struct Client {
+    pub(crate) id: String,
+    pub(crate) host: String,
 }
 
 /// What the connection does after a request.
@@ -70,11 +98,22 @@ const APIS: &[Api] = &[
     api(ApiKey::Fetch, fetch::VERSIONS, fetch::VERSIONS),
     api(ApiKey::ListOffsets, list_offsets::VERSIONS, list_offsets::VERSIONS),
     api(ApiKey::Metadata, metadata::VERSIONS, metadata::VERSIONS),
+    api(ApiKey::OffsetCommit, offset_commit::VERSIONS, offset_commit::VERSIONS),
+    api(ApiKey::OffsetFetch, offset_fetch::VERSIONS, offset_fetch::VERSIONS),
     api(ApiKey::FindCoordinator, find_coordinator::VERSIONS, find_coordinator::VERSIONS),
+    api(ApiKey::JoinGroup, join_group::VERSIONS, join_group::VERSIONS),
+    api(ApiKey::Heartbeat, heartbeat::VERSIONS, heartbeat::VERSIONS),
+    api(ApiKey::LeaveGroup, leave_group::VERSIONS, leave_group::VERSIONS),
+    api(ApiKey::SyncGroup, sync_group::VERSIONS, sync_group::VERSIONS),
+    api(ApiKey::DescribeGroups, describe_groups::VERSIONS, describe_groups::VERSIONS),
+    api(ApiKey::ListGroups, list_groups::VERSIONS, list_groups::VERSIONS),
     api(ApiKey::ApiVersions, api_versions::VERSIONS, api_versions::VERSIONS),
     api(ApiKey::CreateTopics, create_topics::VERSIONS, create_topics::VERSIONS),
     api(ApiKey::DeleteTopics, delete_topics::VERSIONS, delete_topics::VERSIONS),
     api(ApiKey::InitProducerId, init_producer_id::VERSIONS, init_producer_id::VERSIONS),
+    api(ApiKey::DeleteGroups, delete_groups::VERSIONS, delete_groups::VERSIONS),
+    api(ApiKey::OffsetDelete, offset_delete::VERSIONS, offset_delete::VERSIONS),
+    // Not ConsumerGroupHeartbeat (68, KIP-848): clients that see it switch to the new protocol.
 ];
 
 /// (api key, min, max) triples for ApiVersions.
@@ -97,6 +136,7 @@ pub(crate) fn response_header_version(key: ApiKey, version: i16) -> i16 {
 /// encoded: the server logs them and closes the connection.
 pub(crate) async fn dispatch(
     broker: &BrokerContext,
+    client: &Client,
     key: ApiKey,
     version: i16,
     body: Bytes,
@@ -120,9 +160,19 @@ pub(crate) async fn dispatch(
         ApiKey::Fetch => fetch::handle(broker, version, decode(&mut body, version)?).await,
         ApiKey::ListOffsets => list_offsets::handle(broker, version, decode(&mut body, version)?),
         ApiKey::Metadata => metadata::handle(broker, version, decode(&mut body, version)?),
+        ApiKey::OffsetCommit => offset_commit::handle(broker, version, decode(&mut body, version)?),
+        ApiKey::OffsetFetch => offset_fetch::handle(broker, version, decode(&mut body, version)?),
         ApiKey::FindCoordinator => {
             find_coordinator::handle(broker, version, decode(&mut body, version)?)
         }
+        ApiKey::JoinGroup => join_group::handle(broker, client, version, decode(&mut body, version)?).await,
+        ApiKey::Heartbeat => heartbeat::handle(broker, version, decode(&mut body, version)?),
+        ApiKey::LeaveGroup => leave_group::handle(broker, version, decode(&mut body, version)?),
+        ApiKey::SyncGroup => sync_group::handle(broker, version, decode(&mut body, version)?).await,
+        ApiKey::DescribeGroups => describe_groups::handle(broker, version, decode(&mut body, version)?),
+        ApiKey::ListGroups => list_groups::handle(broker, version, decode(&mut body, version)?),
+        ApiKey::DeleteGroups => delete_groups::handle(broker, version, decode(&mut body, version)?),
+        ApiKey::OffsetDelete => offset_delete::handle(broker, version, decode(&mut body, version)?),
         ApiKey::ApiVersions => api_versions::handle(version, decode(&mut body, version)?),
         ApiKey::CreateTopics => create_topics::handle(broker, version, decode(&mut body, version)?),
         ApiKey::DeleteTopics => delete_topics::handle(broker, version, decode(&mut body, version)?),
@@ -143,6 +193,29 @@ pub(crate) fn encode<T: Encodable>(message: &T, version: i16) -> anyhow::Result<
     let mut buf = BytesMut::with_capacity(message.compute_size(version)?);
     message.encode(&mut buf, version)?;
     Ok(Reply::Body(buf))
+}
+
+/// The group-level error for a request about `group`, if any: INVALID_GROUP_ID for an empty id
+/// where Kafka requires one (membership APIs; commits and fetches accept ""), NOT_COORDINATOR
+/// when another broker coordinates the group.
+pub(crate) fn group_error(broker: &BrokerContext, group: &str, id_required: bool) -> Option<i16> {
+    if id_required && group.is_empty() {
+        return Some(crate::error_code::INVALID_GROUP_ID);
+    }
+    match broker.cluster.coordinator_for(group) {
+        Some(b) if b.node_id == broker.node_id => None,
+        _ => Some(crate::error_code::NOT_COORDINATOR),
+    }
+}
+
+/// A duration from a client's milliseconds (negative: zero).
+pub(crate) fn millis(ms: i32) -> std::time::Duration {
+    std::time::Duration::from_millis(u64::try_from(ms).unwrap_or(0))
+}
+
+/// A response-side optional string.
+pub(crate) fn opt_str_bytes(s: Option<&str>) -> Option<kafka_protocol::protocol::StrBytes> {
+    s.map(str_bytes)
 }
 
 /// A response-side string from a Rust string.
