@@ -154,8 +154,12 @@ done
 scenario kcat/roundtrip-idempotent 3 kcat/roundtrip.sh 10000 -X enable.idempotence=true
 scenario kcat/metadata 3 kcat/metadata.sh
 for brokers in 1 3; do
+    scenario "kcat/group-$brokers-broker" "$brokers" kcat/group.sh 2000
+done
+for brokers in 1 3; do
     scenario "confluent-kafka/$brokers-broker" "$brokers" "$PY" -m pytest -q python/test_confluent_kafka.py
     scenario "kafka-python/$brokers-broker" "$brokers" "$PY" -m pytest -q python/test_kafka_python.py
+    scenario "groups/$brokers-broker" "$brokers" "$PY" -m pytest -q python/test_groups.py
     scenario "kafkajs/$brokers-broker" "$brokers" node --test --test-reporter=spec node/producer.test.js node/group_consumer.test.js
 done
 
