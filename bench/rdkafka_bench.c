@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include <librdkafka/rdkafka.h>
@@ -124,9 +125,17 @@ static int partitions(rd_kafka_t *rk, rd_kafka_topic_t *rkt) {
     return n;
 }
 
-static void report_throughput(long long n, long long bytes, double secs) {
-    printf("result msgs=%lld bytes=%lld secs=%.3f msgs_per_sec=%.0f mb_per_sec=%.2f\n", n, bytes, secs, n / secs,
-           bytes / MB / secs);
+/* User + system CPU time of this process (every thread) so far. */
+static double cpu_seconds(void) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+static void report_throughput(long long n, long long bytes, uint64_t start_ns, double start_cpu) {
+    double secs = (now_ns() - start_ns) / 1e9;
+    printf("result msgs=%lld bytes=%lld secs=%.3f msgs_per_sec=%.0f mb_per_sec=%.2f cpu_s=%.3f\n", n, bytes, secs,
+           n / secs, bytes / MB / secs, cpu_seconds() - start_cpu);
 }
 
 static void produce(void) {
@@ -134,9 +143,11 @@ static void produce(void) {
     rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
     long long i;
     uint64_t start;
+    double start_cpu;
     make_pool();
     partitions(rk, rkt);
     start = now_ns();
+    start_cpu = cpu_seconds();
     for (i = 0; i < count; i++) {
         while (rd_kafka_produce(rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, payload(i), size, NULL, 0, NULL) == -1) {
             rd_kafka_resp_err_t e = rd_kafka_last_error();
@@ -148,7 +159,7 @@ static void produce(void) {
     if (rd_kafka_flush(rk, 120000)) die("%s", "flush timed out");
     while (delivered < count) rd_kafka_poll(rk, 100);
     if (failed) die("delivery failed: %s", first_error);
-    report_throughput(count, count * (long long)size, (now_ns() - start) / 1e9);
+    report_throughput(count, count * (long long)size, start, start_cpu);
     rd_kafka_topic_destroy(rkt);
     rd_kafka_destroy(rk);
 }
@@ -188,8 +199,10 @@ static void consume(void) {
     rd_kafka_t *rk = new_consumer();
     long long n = 0, bytes = 0;
     uint64_t start, deadline;
+    double start_cpu;
     int n_parts = consumer_partitions(rk); /* metadata before the clock starts, as for the other clients */
     start = now_ns();
+    start_cpu = cpu_seconds();
     deadline = start + 120000000000ull;
     assign_all(rk, n_parts);
     while (n < count) {
@@ -206,7 +219,7 @@ static void consume(void) {
         }
         rd_kafka_message_destroy(m);
     }
-    report_throughput(n, bytes, (now_ns() - start) / 1e9);
+    report_throughput(n, bytes, start, start_cpu);
     rd_kafka_consumer_close(rk);
     rd_kafka_destroy(rk);
 }

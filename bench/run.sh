@@ -15,7 +15,10 @@
 #             warm-up), producer and consumer in one process, send time in the payload
 #             (ferrokafka-bench latency | rdkafka_bench latency | bench/JavaLatency.java)
 # Every topic is created fresh with BENCH_PARTITIONS partitions and deleted when no longer needed. Every client
-# runs with its defaults except acks and compression.type (linger 5 ms in all three).
+# runs with its defaults except acks and compression.type (linger 5 ms in all three). Throughput figures are the
+# best of BENCH_REPEAT attempts, the clients taking turns; the topic the consumers read is read once, unmeasured,
+# before them. ferrokafka-bench and rdkafka_bench also report their process's CPU time (column CPU fk/rdk),
+# which the other work on a shared machine disturbs much less than throughput.
 # The broker comparison: the Java producer's figures on the testkit versus Kafka, and the time from launching
 # each broker to its first metadata answer (kcat -L).
 #
@@ -96,47 +99,67 @@ declare -A NOTE   # key -> why a figure is missing
 
 now_ms() { date +%s%3N; }
 
-# measure KEY CMD...: runs CMD BENCH_REPEAT times and keeps, as R[KEY], the `result` line with the highest
-# msgs_per_sec (the machine is shared: other work only ever slows a run down). One failed attempt fails the
-# cell. Every command is run under `timeout 300` (T), so a hung client fails its cell, not the whole run.
-measure() {
-    local key=$1 out=$WORK/logs/$1.log line best= attempt
+# attempt KEY CMD...: runs CMD once and keeps, as R[KEY], the `result` line with the highest msgs_per_sec of
+# the key's attempts (the machine is shared: other work only ever slows a run down). A failed attempt fails
+# the cell for good. Every command runs under `timeout 300` (T), so a hung client fails its cell, not the run.
+attempt() {
+    local key=$1 out=$WORK/logs/$1.log line ok=true
     shift
-    : >"$out"
-    for ((attempt = 1; attempt <= ${REPEAT_NOW:-$REPEAT}; attempt++)); do
-        printf '$ %s\n' "$*" >>"$out"
-        local ok=true
-        "$@" >"$out.try" 2>&1 || ok=false
-        cat "$out.try" >>"$out"
-        line=$(grep '^result ' "$out.try" | tail -n 1) || ok=false
-        rm -f "$out.try"
-        if $ok; then
-            if [ -z "$best" ] || awk -v a="$(msgs_rate "$line")" -v b="$(msgs_rate "$best")" 'BEGIN { exit !(a > b) }'; then
-                best=$line
-            fi
-        else
-            best=FAIL
-            break
-        fi
-    done
-    R[$key]=$best
-    if [ "$best" = FAIL ]; then
-        FAILURES=$((FAILURES + 1))
-        log "$key: FAILED (log: $out)"
+    [ "${R[$key]:-}" = FAIL ] && return 0
+    printf '$ %s\n' "$*" >>"$out"
+    "$@" >"$out.try" 2>&1 || ok=false
+    cat "$out.try" >>"$out"
+    line=$(grep '^result ' "$out.try" | tail -n 1) || ok=false
+    rm -f "$out.try"
+    if ! $ok; then
+        fail "$key" "see $out"
         tail -n 5 "$out" | sed 's/^/    /' >&2
-    else
-        log "$key: ${best#result }"
+        return 0
     fi
+    log "$key: ${line#result }"
+    if [ -z "${R[$key]:-}" ] || awk -v a="$(msgs_rate "$line")" -v b="$(msgs_rate "${R[$key]}")" 'BEGIN { exit !(a > b) }'; then
+        R[$key]=$line
+    fi
+}
+
+fail() {
+    R[$1]=FAIL
+    FAILURES=$((FAILURES + 1))
+    log "$1: FAILED ($2)"
 }
 
 msgs_rate() { sed -nE 's/.* msgs_per_sec=([^ ]+).*/\1/p' <<<" $1"; }
 
-# java_produce BOOTSTRAP TOPIC N SIZE ACKS COMPRESSION: ProducerPerformance, its summary as a `result` line.
+# run_client CLIENT MODE KEY FLAGS...: one attempt of MODE (produce, consume, latency) by CLIENT (fk, rdk, java),
+# with the flags ferrokafka-bench and rdkafka_bench take.
+run_client() {
+    local client=$1 mode=$2 key=$3
+    shift 3
+    case $client.$mode in
+    fk.*) attempt "$key" "${T[@]}" "$FK" "$mode" "$@" "${FK_X[@]}" ;;
+    rdk.*) attempt "$key" "${T[@]}" "$RDK" "$mode" "$@" ;;
+    java.*) attempt "$key" "java_$mode" "$@" ;;
+    esac
+}
+
+# flags FLAGS...: the bench programs' flags as variables (f_bootstrap, f_topic, f_count, f_size, f_acks, f_compression).
+flags() {
+    while [ $# -gt 1 ]; do
+        case $1 in
+        --bootstrap) f_bootstrap=$2 ;; --topic) f_topic=$2 ;; --count) f_count=$2 ;; --size) f_size=$2 ;;
+        --acks) f_acks=$2 ;; --compression) f_compression=$2 ;;
+        esac
+        shift 2
+    done
+}
+
+# java_produce FLAGS...: Kafka's ProducerPerformance, its summary as a `result` line.
 java_produce() {
-    local out
-    out=$("${T[@]}" "$KAFKA" java org.apache.kafka.tools.ProducerPerformance --bootstrap-server "$1" --topic "$2" \
-        --num-records "$3" --record-size "$4" --throughput -1 --command-property acks="$5" compression.type="$6" 2>&1) ||
-        { printf '%s\n' "$out"; return 1; }
+    local out f_bootstrap f_topic f_count f_size f_acks f_compression
+    flags "$@"
+    out=$("${T[@]}" "$KAFKA" java org.apache.kafka.tools.ProducerPerformance --bootstrap-server "$f_bootstrap" \
+        --topic "$f_topic" --num-records "$f_count" --record-size "$f_size" --throughput -1 \
+        --command-property acks="$f_acks" compression.type="$f_compression" 2>&1) || { printf '%s\n' "$out"; return 1; }
     printf '%s\n' "$out"
     # Final summary: "N records sent, X records/sec (Y MB/sec), ... 99th, 99.9th."
     printf '%s\n' "$out" | grep 'records sent.*99.9th' | tail -n 1 |
@@ -144,11 +167,12 @@ java_produce() {
         grep '^result '
 }
 
-# java_consume BOOTSTRAP TOPIC N: ConsumerPerformance; fetch.MB.sec and fetch.nMsg.sec (without the group join).
+# java_consume FLAGS...: Kafka's ConsumerPerformance; fetch.MB.sec and fetch.nMsg.sec (without the group join).
 java_consume() {
-    local out
-    out=$("${T[@]}" "$KAFKA" java org.apache.kafka.tools.ConsumerPerformance --bootstrap-server "$1" --topic "$2" \
-        --num-records "$3" --timeout 60000 2>&1) || { printf '%s\n' "$out"; return 1; }
+    local out f_bootstrap f_topic f_count
+    flags "$@"
+    out=$("${T[@]}" "$KAFKA" java org.apache.kafka.tools.ConsumerPerformance --bootstrap-server "$f_bootstrap" \
+        --topic "$f_topic" --num-records "$f_count" --timeout 60000 2>&1) || { printf '%s\n' "$out"; return 1; }
     printf '%s\n' "$out"
     # start.time, end.time, MB, MB.sec, nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec
     printf '%s\n' "$out" | tail -n 1 | awk -F', *' 'NF >= 10 && $5 + 0 > 0 {
@@ -166,59 +190,60 @@ has_groups() { kcat -L -b "$1" -m 5 -X debug=feature 2>&1 | grep -q 'ApiKey Join
 topic_create() { "$FK" create-topic --bootstrap "$1" --topic "$2" --partitions "$PARTITIONS" >>"$WORK/logs/topics.log" 2>&1; }
 topic_delete() { "$FK" delete-topic --bootstrap "$1" --topic "$2" >>"$WORK/logs/topics.log" 2>&1 || true; }
 
-# bench_broker NAME BOOTSTRAP: every client and measurement against one broker.
+CLIENTS=(fk rdk java)
+
+# bench_broker NAME BOOTSTRAP: every client and measurement against one broker. The clients take turns
+# (fk rdk java fk rdk java ...), so a slow moment of the machine or a broker still warming up does not fall on
+# the same client every time.
 bench_broker() {
-    local b=$1 bs=$2 size n acks comp client topic key
+    local b=$1 bs=$2 size n acks comp client topic try groups=true
+    has_groups "$bs" || groups=false
     for size in 100 1024; do
         n=$SMALL
         [ "$size" -eq 1024 ] && n=$LARGE
         for acks in 1 all; do
             for comp in none lz4; do
-                for client in fk rdk java; do
-                    topic=$b-$client-$size-$acks-$comp
-                    key=$b.produce.$size.$acks.$comp.$client
-                    if ! topic_create "$bs" "$topic"; then
-                        R[$key]=FAIL; FAILURES=$((FAILURES + 1)); log "$key: cannot create topic $topic"; continue
-                    fi
-                    case $client in
-                    fk) measure "$key" "${T[@]}" "$FK" produce --bootstrap "$bs" --topic "$topic" --count "$n" --size "$size" \
-                        --acks "$acks" --compression "$comp" "${FK_X[@]}" ;;
-                    rdk) measure "$key" "${T[@]}" "$RDK" produce --bootstrap "$bs" --topic "$topic" --count "$n" --size "$size" \
-                        --acks "$acks" --compression "$comp" ;;
-                    java) measure "$key" java_produce "$bs" "$topic" "$n" "$size" "$acks" "$comp" ;;
-                    esac
-                    # ferrokafka's acks=1 uncompressed topics are what every consumer reads next.
-                    [ "$client.$acks.$comp" = fk.1.none ] || topic_delete "$bs" "$topic"
+                for client in "${CLIENTS[@]}"; do
+                    topic_create "$bs" "$b-$client-$size-$acks-$comp" ||
+                        fail "$b.produce.$size.$acks.$comp.$client" "cannot create topic $b-$client-$size-$acks-$comp"
+                done
+                for ((try = 1; try <= REPEAT; try++)); do
+                    for client in "${CLIENTS[@]}"; do
+                        run_client "$client" produce "$b.produce.$size.$acks.$comp.$client" --bootstrap "$bs" \
+                            --topic "$b-$client-$size-$acks-$comp" --count "$n" --size "$size" --acks "$acks" --compression "$comp"
+                    done
+                done
+                # ferrokafka's acks=1 uncompressed topics are what every consumer reads next.
+                for client in "${CLIENTS[@]}"; do
+                    [ "$client.$acks.$comp" = fk.1.none ] || topic_delete "$bs" "$b-$client-$size-$acks-$comp"
                 done
             done
         done
         topic=$b-fk-$size-1-none
         if [ "${R[$b.produce.$size.1.none.fk]}" = FAIL ]; then
-            for client in fk rdk java; do NOTE[$b.consume.$size.$client]="no topic (ferrokafka's producer run failed)"; done
+            for client in "${CLIENTS[@]}"; do NOTE[$b.consume.$size.$client]="no topic to read (ferrokafka's producer run failed)"; done
         else
-            measure "$b.consume.$size.fk" "${T[@]}" "$FK" consume --bootstrap "$bs" --topic "$topic" --count "$n" "${FK_X[@]}"
-            measure "$b.consume.$size.rdk" "${T[@]}" "$RDK" consume --bootstrap "$bs" --topic "$topic" --count "$n"
-            if has_groups "$bs"; then
-                measure "$b.consume.$size.java" java_consume "$bs" "$topic" "$n"
-            else
-                NOTE[$b.consume.$size.java]="the broker has no group coordinator (no JoinGroup in ApiVersions); ConsumerPerformance needs one"
-            fi
+            # One unmeasured read first: the first reader of a topic pays for the broker's cold caches.
+            "${T[@]}" "$RDK" consume --bootstrap "$bs" --topic "$topic" --count "$n" >>"$WORK/logs/warm-up.log" 2>&1 || true
+            $groups || NOTE[$b.consume.$size.java]="the broker has no group coordinator (no JoinGroup in ApiVersions); ConsumerPerformance needs one"
+            for ((try = 1; try <= REPEAT; try++)); do
+                for client in "${CLIENTS[@]}"; do
+                    [ "$client" = java ] && ! $groups && continue
+                    run_client "$client" consume "$b.consume.$size.$client" --bootstrap "$bs" --topic "$topic" --count "$n"
+                done
+            done
         fi
         topic_delete "$bs" "$topic"
     done
-    for client in fk rdk java; do
+    # One 10 s attempt each: a latency figure is a distribution already.
+    for client in "${CLIENTS[@]}"; do
         topic=$b-latency-$client
-        key=$b.latency.$client
-        topic_create "$bs" "$topic" || { R[$key]=FAIL; FAILURES=$((FAILURES + 1)); continue; }
-        local args=(--bootstrap "$bs" --topic "$topic" --rate "$RATE" --seconds "$SECONDS_LAT" --size 100 --acks 1)
-        # One 10 s attempt each: a latency figure is a distribution already.
-        REPEAT_NOW=1
-        case $client in
-        fk) measure "$key" "${T[@]}" "$FK" latency "${args[@]}" "${FK_X[@]}" ;;
-        rdk) measure "$key" "${T[@]}" "$RDK" latency "${args[@]}" ;;
-        java) measure "$key" java_latency "${args[@]}" ;;
-        esac
-        REPEAT_NOW=
+        if topic_create "$bs" "$topic"; then
+            run_client "$client" latency "$b.latency.$client" --bootstrap "$bs" --topic "$topic" --rate "$RATE" \
+                --seconds "$SECONDS_LAT" --size 100 --acks 1
+        else
+            fail "$b.latency.$client" "cannot create topic $topic"
+        fi
         topic_delete "$bs" "$topic"
     done
 }
@@ -325,7 +350,16 @@ ratio() {
     fi
 }
 
-row() { printf '| %-7s | %-27s | %-22s | %-22s | %-22s | %-11s | %-11s |\n' "$@"; }
+row() { printf '| %-7s | %-27s | %-22s | %-22s | %-22s | %-11s | %-11s | %-11s |\n' "$@"; }
+
+# cpu_ratio A B: CPU time per record of A over B's (from cpu_s: the whole client process, user + system).
+cpu_ratio() {
+    local ca cb
+    ca=$(field "$1" cpu_s) cb=$(field "$2" cpu_s)
+    if [ -z "$ca" ] || [ -z "$cb" ]; then echo "-"; return; fi
+    awk -v ca="$ca" -v cb="$cb" -v na="$(field "$1" msgs)" -v nb="$(field "$2" msgs)" \
+        'BEGIN { if (cb > 0 && na > 0) printf "%.2f", (ca / na) / (cb / nb); else print "-" }'
+}
 
 size_label() { if [ "$1" = 1024 ]; then echo "1 KB"; else echo "$1 B"; fi; }
 
@@ -345,14 +379,16 @@ CASES+=(consume.100 consume.1024 latency)
 echo
 echo "ferrokafka vs librdkafka $RDK_VERSION vs Java (kafka-clients $KAFKA_VERSION); $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores,"
 echo "load average $LOAD_BEFORE before, $LOAD_AFTER after; $PARTITIONS partitions; produce $SMALL x 100 B / $LARGE x 1 KB;"
-echo "MB = 2^20 bytes of record values; ratios > 1: ferrokafka faster (throughput); latency ratios < 1: ferrokafka lower."
+echo "MB = 2^20 bytes of record values; best of $REPEAT attempts. Ratios > 1: ferrokafka faster; latency ratios < 1: ferrokafka"
+echo "lower. CPU fk/rdk: CPU time per record of the client process, ferrokafka over librdkafka (< 1: ferrokafka cheaper)."
 echo
-row broker benchmark ferrokafka librdkafka Java fk/rdkafka fk/Java
-row ------- --------------------------- ---------------------- ---------------------- ---------------------- ----------- -----------
+row broker benchmark ferrokafka librdkafka Java fk/rdkafka fk/Java "CPU fk/rdk"
+row ------- --------------------------- ---------------------- ---------------------- ---------------------- ----------- ----------- -----------
 for broker in $BROKERS; do
     for c in "${CASES[@]}"; do
         row "$broker" "$(label "$c")" "$(cell "$broker.$c.fk")" "$(cell "$broker.$c.rdk")" "$(cell "$broker.$c.java")" \
-            "$(ratio "$broker.$c.fk" "$broker.$c.rdk")" "$(ratio "$broker.$c.fk" "$broker.$c.java")"
+            "$(ratio "$broker.$c.fk" "$broker.$c.rdk")" "$(ratio "$broker.$c.fk" "$broker.$c.java")" \
+            "$(cpu_ratio "$broker.$c.fk" "$broker.$c.rdk")"
     done
 done
 
