@@ -48,12 +48,12 @@ pub fn run(opts: &Options, config: &ClientConfig) -> Result<i32, Failure> {
         ))
     })?;
     info!(1, "Waiting for group rebalance\n");
-    require_brokers(&consumer, opts, config)?;
 
     let mut member = Member {
         consumer: &consumer,
         opts,
         group: opts.group.as_deref().unwrap_or_default(),
+        bootstrap_brokers: config.get("bootstrap.servers").map_or(0, |b| b.split(',').count()),
         out,
         assigned: Partitions::default(),
         cooperative: false,
@@ -67,6 +67,8 @@ struct Member<'a> {
     consumer: &'a Consumer,
     opts: &'a Options,
     group: &'a str,
+    /// For kcat's "N/N brokers are down".
+    bootstrap_brokers: usize,
     out: Output,
     /// The current assignment; `done` is "at its end" (kept only for `-e`).
     assigned: Partitions,
@@ -107,6 +109,15 @@ impl Member<'_> {
                     // librdkafka's text; its error names no partition, which kcat prints as 0.
                     return Err(Failure::Fatal(format!(
                         "Topic {topic} [0] error: Subscribed topic not available: {topic}: {}",
+                        error.kind.description()
+                    )));
+                }
+                Event::Error { topic: None, error, .. } if error.kind == ErrorKind::AllBrokersDown => {
+                    // kcat's error callback ends the run at librdkafka's "all brokers down".
+                    crate::explain(&error);
+                    let n = self.bootstrap_brokers;
+                    return Err(Failure::Fatal(format!(
+                        "{}: {n}/{n} brokers are down: terminating",
                         error.kind.description()
                     )));
                 }
@@ -240,23 +251,5 @@ impl Member<'_> {
         self.consumer.close().map_err(|e| {
             Failure::Fatal(format!("Failed to close consumer: {}\n", e.kind.description()))
         })
-    }
-}
-
-/// kcat ends the run at librdkafka's "all brokers down" error, which comes at once when no
-/// bootstrap broker answers; the core's group member would retry quietly, so ask first.
-fn require_brokers(consumer: &Consumer, opts: &Options, config: &ClientConfig) -> Result<(), Failure> {
-    // One literal topic's metadata is enough to reach a broker (patterns need every topic's).
-    let topic = opts.positional.first().map(|t| t.to_string_lossy()).filter(|t| !t.starts_with('^'));
-    match consumer.metadata(topic.as_deref(), opts.metadata_timeout) {
-        Err(e) if e.kind == ErrorKind::AllBrokersDown => {
-            crate::explain(&e);
-            let n = config.get("bootstrap.servers").map_or(0, |b| b.split(',').count());
-            Err(Failure::Fatal(format!(
-                "{}: {n}/{n} brokers are down: terminating",
-                e.kind.description()
-            )))
-        }
-        _ => Ok(()),
     }
 }

@@ -340,7 +340,7 @@ fn errors_like_kcat() {
         "% ERROR: Topic nosuch [0] error: Subscribed topic not available: nosuch: Broker: Unknown topic or partition\n"
     );
     // Nothing listens on port 1.
-    let out = run(&["-b", "127.0.0.1:1", "-G", "g", "t", "-m", "1"]);
+    let out = run(&["-b", "127.0.0.1:1", "-G", "g", "t"]);
     assert_eq!(out.code, Some(1));
     assert_eq!(
         text(&out.stderr),
