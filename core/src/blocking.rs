@@ -201,8 +201,16 @@ impl Consumer {
         self.rt.block_on(self.inner.committed(partitions, timeout))
     }
 
-    /// Commits what is due, leaves the group, stops fetching.
+    /// Commits what is due, revokes the assignment through the rebalance callback (run here,
+    /// on the caller's thread, as librdkafka's consumer_close does), leaves the group, stops.
     pub fn close(&self) -> Result<()> {
+        if let Some(ev) = self.rt.block_on(self.inner.begin_close_revocation()) {
+            let cb = self.callback.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            if let Some(cb) = cb {
+                cb(self, &ev);
+            }
+            self.inner.complete_close_revocation(&ev);
+        }
         self.rt.block_on(self.inner.close())
     }
 

@@ -314,3 +314,32 @@ fn at_most_once_duplicates_nothing_when_killed() {
     assert_eq!(distinct.len(), values.len(), "at-most-once: no message processed twice");
     assert!(values.len() <= 400);
 }
+
+#[test]
+fn close_revokes_through_the_callback_where_the_application_commits() {
+    let env = Env::new(1);
+    let topic = env.topic("closerev", 2);
+    let group = unique("g");
+    let cfg = group_config(&group, &[("enable.auto.commit", "false")]);
+    let c = Consumer::new(&env.config(&cfg)).expect("consumer");
+    let revoked: Arc<Mutex<Vec<(RebalanceKind, usize)>>> = Arc::new(Mutex::new(Vec::new()));
+    let seen = revoked.clone();
+    c.set_rebalance_callback(Some(Arc::new(move |c: &Consumer, e: &RebalanceEvent| {
+        seen.lock().expect("lock").push((e.kind, e.partitions.len()));
+        if e.kind == RebalanceKind::Revoke && !e.partitions.is_empty() {
+            // The at-least-once idiom: commit what was processed before giving partitions up.
+            for (_, _, r) in c.commit(None).expect("commit in the revoke callback") {
+                r.expect("partition committed");
+            }
+        }
+    })));
+    c.subscribe(&[topic.clone()]).expect("subscribe");
+    produce(&env, &topic, 20);
+    drain(&[&c], 20);
+    c.close().expect("close");
+    let events = revoked.lock().expect("lock").clone();
+    assert!(events.contains(&(RebalanceKind::Revoke, 2)), "close revoked both partitions: {events:?}");
+    let check = Consumer::new(&env.config(&group_config(&group, &[]))).expect("check");
+    let committed = check.committed(&[(topic.clone(), 0), (topic.clone(), 1)], T).expect("committed");
+    assert_eq!(committed.iter().map(|c| c.2.max(0)).sum::<i64>(), 20, "{committed:?}");
+}

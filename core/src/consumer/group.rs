@@ -35,7 +35,8 @@ use kafka_protocol::messages::{
 };
 use kafka_protocol::protocol::{Decodable, Encodable, StrBytes};
 
-use super::assignor::{Assignor, MemberSubscription, RebalanceProtocol};
+use super::assignor::{Assignor, MemberSubscription};
+pub(crate) use super::assignor::RebalanceProtocol;
 use super::{ConsumerInner, Event, RebalanceEvent, RebalanceKind};
 use crate::error::{Error, ErrorKind, Result};
 use crate::client::Lane;
@@ -94,6 +95,8 @@ pub(crate) struct GroupState {
     pub coordinator: Option<Arc<Connection>>,
     /// `_ALL_BROKERS_DOWN` was reported and no broker answered since.
     pub reported_down: bool,
+    /// A SyncGroup gave us an assignment (possibly empty) since the last leave.
+    pub assigned_once: bool,
 }
 
 impl Default for GroupState {
@@ -112,6 +115,7 @@ impl Default for GroupState {
             joined_topics: BTreeSet::new(),
             coordinator: None,
             reported_down: false,
+            assigned_once: false,
         }
     }
 }
@@ -375,6 +379,11 @@ async fn commit_once(
     let committed: Vec<(String, i32, i64)> = out.iter().filter_map(|(t, p, r)| r.as_ref().ok().map(|o| (t.clone(), *p, *o))).collect();
     inner.mark_committed(&committed);
     Ok(out)
+}
+
+/// Commits what enable.auto.commit says is due now (close).
+pub(crate) async fn commit_due(inner: &ConsumerInner) {
+    commit_stored(inner, None).await
 }
 
 /// Commits the stored offsets that moved since the last commit (auto-commit, revoke, close).
@@ -648,11 +657,19 @@ async fn join(inner: &ConsumerInner, conn: &Connection) -> Result<()> {
     let topics = subscribed_topics(inner).await?;
     // Eager: give everything back before joining (after committing what is due).
     if protocol == RebalanceProtocol::Eager {
-        let owned = inner.group_lock().owned.clone();
-        if !owned.is_empty() {
-            commit_stored(inner, Some(&owned)).await;
+        let (owned, was_assigned) = {
+            let g = inner.group_lock();
+            (g.owned.clone(), g.assigned_once)
+        };
+        // librdkafka revokes before every rejoin once assigned, even an empty assignment.
+        if was_assigned {
+            if !owned.is_empty() {
+                commit_stored(inner, Some(&owned)).await;
+            }
             inner.group_lock().owned.clear();
             rebalance(inner, RebalanceKind::Revoke, owned, true).await;
+            // What the application stored while handling the revocation (still this generation).
+            commit_stored(inner, None).await;
         }
     }
     let owned = inner.group_lock().owned.clone();
@@ -742,6 +759,7 @@ async fn join(inner: &ConsumerInner, conn: &Connection) -> Result<()> {
     let (revoked, added) = {
         let mut g = inner.group_lock();
         g.rejoin = false;
+        g.assigned_once = true;
         let revoked: BTreeSet<_> = g.owned.difference(&assigned).cloned().collect();
         let added: BTreeSet<_> = assigned.difference(&g.owned).cloned().collect();
         g.owned = assigned.clone();
@@ -753,6 +771,7 @@ async fn join(inner: &ConsumerInner, conn: &Connection) -> Result<()> {
             if !revoked.is_empty() {
                 commit_stored(inner, Some(&revoked)).await;
                 rebalance(inner, RebalanceKind::Revoke, revoked, true).await;
+                commit_stored(inner, None).await;
                 // KIP-429: rejoin at once so the partitions we gave up find their new owner.
                 inner.group_lock().rejoin = true;
             }
@@ -833,6 +852,7 @@ async fn leave(inner: &ConsumerInner, conn: Option<&Connection>, reason: &str) {
         let mut g = inner.group_lock();
         let r = (g.generation, g.member_id.clone());
         g.generation = -1;
+        g.assigned_once = false;
         // A static member keeps its id: leaving would trigger the rebalance it exists to avoid.
         if inner.config.group_instance_id.is_none() {
             g.member_id.clear();

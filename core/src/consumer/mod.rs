@@ -172,6 +172,14 @@ pub(crate) struct PartitionState {
 }
 
 impl PartitionState {
+    /// The stored offset, when it is ahead of the last commit.
+    fn uncommitted(&self) -> Option<i64> {
+        match (self.stored, self.committed) {
+            (Some(s), Some(c)) if s == c => None,
+            (s, _) => s,
+        }
+    }
+
     fn new(topic: Arc<str>, partition: i32, offset: Offset, version: u64) -> Self {
         PartitionState {
             topic,
@@ -195,6 +203,9 @@ pub(crate) struct State {
     pub queued_messages: usize,
     pub closed: bool,
     pub next_version: u64,
+    /// Stored offsets of partitions unassigned before they were committed (enable.auto.commit):
+    /// committed with the next commit of stored offsets, as librdkafka commits on unassign.
+    pub pending_commits: Vec<(String, i32, i64)>,
 }
 
 pub(crate) struct ConsumerInner {
@@ -236,18 +247,16 @@ impl ConsumerInner {
         self.arrived.notify_waiters();
     }
 
-    /// Stored offsets of assigned partitions that are ahead of what was committed.
+    /// Stored offsets that are ahead of what was committed: of assigned partitions, and of
+    /// partitions unassigned since.
     pub fn stored_uncommitted(&self) -> Vec<(String, i32, i64)> {
         let st = self.lock();
         let mut v: Vec<_> = st
             .partitions
             .values()
-            .filter_map(|p| match (p.stored, p.committed) {
-                (Some(s), Some(c)) if s == c => None,
-                (Some(s), _) => Some((p.topic.to_string(), p.partition, s)),
-                _ => None,
-            })
+            .filter_map(|p| p.uncommitted().map(|o| (p.topic.to_string(), p.partition, o)))
             .collect();
+        v.extend(st.pending_commits.iter().cloned());
         v.sort();
         v
     }
@@ -257,6 +266,21 @@ impl ConsumerInner {
         for (t, p, o) in offsets {
             if let Some(ps) = st.partitions.get_mut(&(Arc::from(t.as_str()), *p)) {
                 ps.committed = Some(*o);
+            }
+        }
+        st.pending_commits.retain(|x| !offsets.contains(x));
+    }
+
+    /// Keeps the uncommitted stored offsets of partitions leaving the assignment for the next
+    /// commit (enable.auto.commit with a group only).
+    fn keep_uncommitted(&self, st: &mut State, leaving: impl Iterator<Item = PartitionState>) {
+        if !(self.config.enable_auto_commit && self.config.group_id.is_some()) {
+            return;
+        }
+        for p in leaving {
+            if let Some(o) = p.uncommitted() {
+                st.pending_commits.retain(|(t, pp, _)| !(*t == *p.topic && *pp == p.partition));
+                st.pending_commits.push((p.topic.to_string(), p.partition, o));
             }
         }
     }
@@ -368,6 +392,12 @@ impl Consumer {
             }
             st.partitions.insert((topic, tp.partition), state);
         }
+        let leaving: Vec<PartitionState> = old_states
+            .into_iter()
+            .filter(|(k, _)| !st.partitions.contains_key(k))
+            .map(|(_, v)| v)
+            .collect();
+        self.inner.keep_uncommitted(&mut st, leaving.into_iter());
         drop(st);
         self.inner.wake.notify_one();
         Ok(())
@@ -398,9 +428,11 @@ impl Consumer {
     pub fn incremental_unassign(&self, partitions: &[(String, i32)]) -> Result<()> {
         self.inner.rebalance_handled.store(true, Ordering::Release);
         let mut st = self.inner.lock();
+        let mut leaving = Vec::new();
         for (t, p) in partitions {
-            st.partitions.remove(&(Arc::from(t.as_str()), *p));
+            leaving.extend(st.partitions.remove(&(Arc::from(t.as_str()), *p)));
         }
+        self.inner.keep_uncommitted(&mut st, leaving.into_iter());
         let before = st.queue.len();
         st.queue.retain(|(_, e)| match e {
             Event::Message(m) => !partitions.iter().any(|(t, p)| *t == *m.topic && *p == m.partition),
@@ -518,8 +550,13 @@ impl Consumer {
         Ok(partitions.iter().map(|(t, p)| (t.clone(), *p, map.get(&(t.clone(), *p)).copied().unwrap_or(-1))).collect())
     }
 
-    /// Commits what is due (enable.auto.commit), leaves the group at once and stops fetching.
+    /// Commits what is due (enable.auto.commit), revokes the assignment through the rebalance
+    /// callback (where an application commits its own offsets), leaves the group at once and
+    /// stops fetching.
     pub async fn close(&self) -> Result<()> {
+        if let Some(ev) = self.begin_close_revocation().await {
+            self.apply_rebalance(&ev, true);
+        }
         self.inner.lock().closed = true;
         self.inner.wake.notify_one();
         self.inner.wake_group.notify_one();
@@ -532,7 +569,7 @@ impl Consumer {
         Ok(())
     }
 
-    /// Applies the default for a rebalance event and tells the group task it was handled.
+    /// Runs the rebalance callback (if any), then completes the event.
     fn apply_rebalance(&self, ev: &RebalanceEvent, run_callback: bool) {
         self.inner.rebalance_handled.store(false, Ordering::Release);
         if run_callback {
@@ -541,6 +578,12 @@ impl Consumer {
                 cb(self, ev);
             }
         }
+        self.complete_rebalance(ev);
+    }
+
+    /// Applies the default for `ev` unless the application assigned or unassigned something
+    /// since it was handed out, and tells the group task it was handled.
+    fn complete_rebalance(&self, ev: &RebalanceEvent) {
         if !self.inner.rebalance_handled.load(Ordering::Acquire) {
             let tps: Vec<TopicPartitionOffset> =
                 ev.partitions.iter().map(|(t, p)| TopicPartitionOffset::new(t.clone(), *p, Offset::Stored)).collect();
@@ -555,6 +598,36 @@ impl Consumer {
         g.acked_seq = g.acked_seq.max(ev.seq);
         drop(g);
         self.inner.rebalance_acked.notify_waiters();
+    }
+
+    /// The first step of closing a group member, as librdkafka's consumer_close: commits what
+    /// is due (enable.auto.commit), then returns the revocation of everything the group gave
+    /// us, for the caller to hand to its rebalance callback before [`complete_close_revocation`].
+    /// None when not a member.
+    ///
+    /// [`complete_close_revocation`]: Self::complete_close_revocation
+    pub async fn begin_close_revocation(&self) -> Option<RebalanceEvent> {
+        if self.inner.group_lock().generation < 0 {
+            return None;
+        }
+        group::commit_due(&self.inner).await;
+        let mut g = self.inner.group_lock();
+        let owned = std::mem::take(&mut g.owned);
+        g.pushed_seq += 1;
+        let ev = RebalanceEvent {
+            kind: RebalanceKind::Revoke,
+            partitions: owned.into_iter().collect(),
+            cooperative: group::protocol(&self.inner) == group::RebalanceProtocol::Cooperative,
+            seq: g.pushed_seq,
+        };
+        drop(g);
+        self.inner.rebalance_handled.store(false, Ordering::Release);
+        Some(ev)
+    }
+
+    /// Ends the close-time revocation (default: unassign what the callback left assigned).
+    pub fn complete_close_revocation(&self, ev: &RebalanceEvent) {
+        self.complete_rebalance(ev);
     }
 
     /// Ends the rebalance step `poll` returned (with rebalance events enabled): the default is
