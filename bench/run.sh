@@ -293,6 +293,7 @@ stop_kafka() {
 }
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+STARTED_AT=$(date -u '+%Y-%m-%d %H:%M UTC')
 STARTED=$SECONDS
 for broker in $BROKERS; do
     case $broker in
@@ -377,7 +378,7 @@ for size in 100 1024; do for acks in 1 all; do for comp in none lz4; do CASES+=(
 CASES+=(consume.100 consume.1024 latency)
 
 echo
-echo "ferrokafka vs librdkafka $RDK_VERSION vs Java (kafka-clients $KAFKA_VERSION); $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores,"
+echo "ferrokafka vs librdkafka $RDK_VERSION vs Java (kafka-clients $KAFKA_VERSION); $STARTED_AT, $(nproc) cores,"
 echo "load average $LOAD_BEFORE before, $LOAD_AFTER after; $PARTITIONS partitions; produce $SMALL x 100 B / $LARGE x 1 KB;"
 echo "MB = 2^20 bytes of record values; best of $REPEAT attempts. Ratios > 1: ferrokafka faster; latency ratios < 1: ferrokafka"
 echo "lower. CPU fk/rdk: CPU time per record of the client process, ferrokafka over librdkafka (< 1: ferrokafka cheaper)."
