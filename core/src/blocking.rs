@@ -238,8 +238,14 @@ impl Consumer {
     pub fn poll(&self, timeout: Duration) -> Option<Event> {
         let deadline = std::time::Instant::now() + timeout;
         loop {
-            let left = deadline.saturating_duration_since(std::time::Instant::now());
-            let ev = self.rt.block_on(self.inner.poll(left))?;
+            // Most polls find an event already queued: no need to enter the runtime for those.
+            let ev = match self.inner.poll_now() {
+                Some(ev) => ev,
+                None => {
+                    let left = deadline.saturating_duration_since(std::time::Instant::now());
+                    self.rt.block_on(self.inner.poll(left))?
+                }
+            };
             let Event::Rebalance(rb) = &ev else { return Some(ev) };
             let cb = self.callback.lock().unwrap_or_else(|p| p.into_inner()).clone();
             match cb {

@@ -710,6 +710,15 @@ impl ClientConfig {
         let partitioner_name = self.effective_of("partitioner").unwrap_or("murmur2_random");
         let partitioner = Partitioner::parse(&partitioner_name.to_ascii_lowercase())
             .ok_or_else(|| invalid("partitioner", partitioner_name, "unknown partitioner"))?;
+        let enable_idempotence = self.boolean("enable.idempotence")?;
+        if enable_idempotence && acks != Acks::All {
+            // librdkafka refuses this too: without acks=all the broker may lose an acknowledged
+            // batch, and the sequence numbers that promise no duplicates would be wrong.
+            return Err(Error::new(
+                ErrorKind::InvalidArg,
+                "`acks` must be set to `all` when `enable.idempotence` is true",
+            ));
+        }
         Ok(ProducerConfig {
             common: self.common()?,
             acks,
@@ -723,7 +732,7 @@ impl ClientConfig {
             queue_buffering_max_messages: self.usize("queue.buffering.max.messages")?,
             queue_buffering_max_kbytes: self.usize("queue.buffering.max.kbytes")?,
             max_in_flight: self.usize("max.in.flight.requests.per.connection")?,
-            enable_idempotence: self.boolean("enable.idempotence")?,
+            enable_idempotence,
             partitioner,
             sticky_linger: self.ms("sticky.partitioning.linger.ms")?,
         })
@@ -1219,10 +1228,16 @@ mod tests {
             config.set("enable.idempotence", v).unwrap();
             assert_eq!(config.producer().unwrap().enable_idempotence, expected, "{v}");
         }
+        config.set("enable.idempotence", "false").unwrap();
         for (v, expected) in [("all", Acks::All), ("-1", Acks::All), ("0", Acks::None), ("1", Acks::Leader)] {
             config.set("acks", v).unwrap();
             assert_eq!(config.producer().unwrap().acks, expected, "{v}");
         }
+        // As librdkafka: idempotence needs acks=all.
+        config.set("enable.idempotence", "true").unwrap();
+        let e = config.producer().err().expect("acks=1 with idempotence is refused");
+        assert!(e.message.contains("acks") && e.message.contains("enable.idempotence"), "{}", e.message);
+        config.set("enable.idempotence", "false").unwrap();
         for (v, expected) in [
             ("smallest", OffsetReset::Earliest),
             ("earliest", OffsetReset::Earliest),

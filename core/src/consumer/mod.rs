@@ -705,6 +705,14 @@ impl Consumer {
         self.inner.wake.notify_one();
     }
 
+    /// An event already queued, without waiting (what the blocking facade tries before it
+    /// enters the runtime to wait).
+    pub fn poll_now(&self) -> Option<Event> {
+        self.note_poll();
+        let _polling = PollingGuard::new(&self.inner);
+        self.take_event()
+    }
+
     /// The next event, waiting up to `timeout`. None when nothing arrived in time.
     pub async fn poll(&self, timeout: Duration) -> Option<Event> {
         self.note_poll();

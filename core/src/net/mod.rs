@@ -328,10 +328,18 @@ async fn read_loop(
             if len < 4 || len as usize > MAX_RESPONSE_FRAME {
                 return Err(Error::new(ErrorKind::BadMsg, format!("{addr}: invalid response frame length {len}")));
             }
-            let mut buf = BytesMut::zeroed(len as usize);
-            half.read_exact(&mut buf).await.map_err(|e| {
-                Error::new(ErrorKind::Transport, format!("{addr}: connection closed mid-response ({e})"))
-            })?;
+            // Filled straight from the socket: no zeroing of large fetch responses first.
+            let len = len as usize;
+            let mut buf = BytesMut::with_capacity(len);
+            while buf.len() < len {
+                let mut limited = (&mut half).take((len - buf.len()) as u64);
+                let n = limited.read_buf(&mut buf).await.map_err(|e| {
+                    Error::new(ErrorKind::Transport, format!("{addr}: connection closed mid-response ({e})"))
+                })?;
+                if n == 0 {
+                    return Err(Error::new(ErrorKind::Transport, format!("{addr}: connection closed mid-response")));
+                }
+            }
             let mut body = buf.freeze();
             let pending = queue.lock().ok().and_then(|mut q| q.pop_front()).ok_or_else(|| {
                 Error::new(ErrorKind::BadMsg, format!("{addr}: response with no request waiting for it"))
