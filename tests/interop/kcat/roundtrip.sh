@@ -37,11 +37,16 @@ for ((i = 1; i < $#; i++)); do
     [ "${!i}" = -X ] && [ "${!next}" = enable.idempotence=true ] && idempotent=true
 done
 grep 'Produce MessageSet' "$work/produce.log" >"$work/batches" || fail "kcat -P logged no produced batch"
+# librdkafka sends a batch uncompressed when compressing does not make it smaller (a batch of one or
+# two short records, e.g. when the producer is slow to start): so only batches of 10 or more records
+# must carry the codec, and at least one batch must.
 awk -v codec="$codec" -v idempotent="$idempotent" '
     !/MsgVersion 2,/                 { print "not a v2 record batch: " $0; bad = 1 }
-    $0 !~ (", " codec "\\)$")        { print "not " codec ": " $0; bad = 1 }
+    { n = $0; sub(/.*MessageSet with /, "", n); n = n + 0 }
+    $0 ~ (", " codec "\\)$")         { with_codec = 1 }
+    n >= 10 && $0 !~ (", " codec "\\)$") { print "not " codec ": " $0; bad = 1 }
     idempotent == "true" && /BaseSeq -1|PID\{Invalid\}/ { print "not idempotent: " $0; bad = 1 }
-    END { exit bad }' "$work/batches" >"$work/bad-batches" ||
+    END { if (!with_codec) { print "no batch used " codec; bad = 1 }; exit bad }' "$work/batches" >"$work/bad-batches" ||
     { head -n 5 "$work/bad-batches" >&2; fail "produced batches are not as configured"; }
 
 for ((p = 0; p < INTEROP_PARTITIONS; p++)); do
