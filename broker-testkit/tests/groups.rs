@@ -128,6 +128,21 @@ impl Joiner {
     }
 }
 
+/// A second member (same settings as `a`, new member id) joins `a`'s group in generation 1:
+/// `a` learns of the rebalance from its heartbeat and rejoins; returns the second member.
+fn second_member_joins(a: &mut Joiner, c: &mut TcpStream) -> Joiner {
+    let mut b = a.clone();
+    b.member_id.clear();
+    let b = b.join_in_background();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while a.heartbeat(c, 1) != REBALANCE_IN_PROGRESS {
+        assert!(Instant::now() < deadline, "no REBALANCE_IN_PROGRESS");
+        thread::sleep(Duration::from_millis(20));
+    }
+    a.join();
+    b.join().expect("b").0
+}
+
 fn heartbeat(s_: &mut TcpStream, group: &str, generation: i32, member_id: &str, instance_id: Option<&str>) -> i16 {
     let request = HeartbeatRequest::default()
         .with_group_id(GroupId(s(group)))
@@ -356,17 +371,8 @@ fn a_silent_member_is_removed_after_its_session_timeout() {
     let mut a = Joiner::new(&addr, "g");
     a.session_ms = 600;
     a.join();
-    let mut b = a.clone();
-    b.member_id.clear();
-    let b = b.join_in_background();
     // a rejoins when told, then both sync; from then on only a heartbeats.
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while a.heartbeat(&mut c, 1) != REBALANCE_IN_PROGRESS {
-        assert!(Instant::now() < deadline, "no REBALANCE_IN_PROGRESS");
-        thread::sleep(Duration::from_millis(20));
-    }
-    a.join();
-    let (b, _) = b.join().expect("b");
+    let b = second_member_joins(&mut a, &mut c);
     let b_sync = {
         let b = b.clone();
         thread::spawn(move || b.sync(&mut connect(&b.addr), 2, &[]))
@@ -399,16 +405,7 @@ fn members_that_do_not_rejoin_within_the_rebalance_timeout_are_removed() {
     let mut a = Joiner::new(&addr, "g");
     a.rebalance_ms = 800;
     a.join();
-    let mut b = a.clone();
-    b.member_id.clear();
-    let b = b.join_in_background();
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while a.heartbeat(&mut c, 1) != REBALANCE_IN_PROGRESS {
-        assert!(Instant::now() < deadline, "no REBALANCE_IN_PROGRESS");
-        thread::sleep(Duration::from_millis(20));
-    }
-    a.join();
-    let (b, _) = b.join().expect("b");
+    let b = second_member_joins(&mut a, &mut c);
     let mut bc = connect(&addr);
     let b_sync = {
         let b = b.clone();
