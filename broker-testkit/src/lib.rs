@@ -30,6 +30,7 @@ mod coordinator;
 mod error_code;
 mod group;
 mod handlers;
+pub mod hostile;
 mod record_batch;
 mod request_guard;
 mod server;

@@ -295,8 +295,9 @@ impl Client {
                 let info = TopicInfo {
                     error: t.error,
                     leaders: {
-                        let n = t.partitions.iter().map(|p| p.id + 1).max().unwrap_or(0).max(0) as usize;
-                        let mut v = vec![-1; n];
+                        // Kafka numbers partitions 0..count. An id outside that range is a broken
+                        // (or hostile) answer: it is left out rather than trusted to size a table.
+                        let mut v = vec![-1; t.partitions.len()];
                         for p in &t.partitions {
                             if let Some(slot) = usize::try_from(p.id).ok().and_then(|i| v.get_mut(i)) {
                                 *slot = p.leader;

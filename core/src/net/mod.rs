@@ -28,6 +28,8 @@ use versions::VersionTable;
 /// The largest response frame we accept. Fetch responses are bounded by fetch.max.bytes (50 MiB
 /// by default) plus overhead; anything far larger means a corrupt stream, not a big answer.
 const MAX_RESPONSE_FRAME: usize = 512 * 1024 * 1024;
+/// What a response buffer starts at; it grows as bytes arrive, never on the word of a prefix.
+const INITIAL_FRAME_BUFFER: usize = 64 * 1024;
 
 struct Pending {
     correlation_id: i32,
@@ -328,10 +330,15 @@ async fn read_loop(
             if len < 4 || len as usize > MAX_RESPONSE_FRAME {
                 return Err(Error::new(ErrorKind::BadMsg, format!("{addr}: invalid response frame length {len}")));
             }
-            // Filled straight from the socket: no zeroing of large fetch responses first.
+            // Filled straight from the socket: no zeroing of large fetch responses first. The
+            // buffer grows with the bytes that actually arrive (doubling from 64 KiB), so a
+            // length prefix that lies costs no more memory than the bytes sent.
             let len = len as usize;
-            let mut buf = BytesMut::with_capacity(len);
+            let mut buf = BytesMut::with_capacity(len.min(INITIAL_FRAME_BUFFER));
             while buf.len() < len {
+                if buf.capacity() == buf.len() {
+                    buf.reserve((len - buf.len()).min(buf.capacity().max(INITIAL_FRAME_BUFFER)));
+                }
                 let mut limited = (&mut half).take((len - buf.len()) as u64);
                 let n = limited.read_buf(&mut buf).await.map_err(|e| {
                     Error::new(ErrorKind::Transport, format!("{addr}: connection closed mid-response ({e})"))
