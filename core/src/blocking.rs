@@ -80,7 +80,7 @@ impl Producer {
     }
 
     pub fn flush(&self, timeout: Duration) -> Result<()> {
-        self.rt.block_on(self.inner.flush(timeout))
+        crate::wait::block_on(&self.rt, self.inner.flush(timeout))
     }
 
     /// Records not yet delivered plus reports not yet polled.
@@ -89,7 +89,7 @@ impl Producer {
     }
 
     pub fn metadata(&self, topic: Option<&str>, timeout: Duration) -> Result<Metadata> {
-        self.rt.block_on(self.inner.metadata(topic, timeout))
+        crate::wait::block_on(&self.rt, self.inner.metadata(topic, timeout))
     }
 
     pub fn as_async(&self) -> &producer::Producer {
@@ -178,7 +178,7 @@ impl Consumer {
 
     /// Commits and waits (librdkafka's synchronous commit). None: every stored offset.
     pub fn commit(&self, offsets: Option<&[(String, i32, i64)]>) -> Result<Vec<(String, i32, Result<i64>)>> {
-        self.rt.block_on(self.inner.commit(offsets))
+        crate::wait::block_on(&self.rt, self.inner.commit(offsets))
     }
 
     /// Commits in the background; `done` (if any) gets the outcome on a runtime thread.
@@ -198,20 +198,20 @@ impl Consumer {
     }
 
     pub fn committed(&self, partitions: &[(String, i32)], timeout: Duration) -> Result<Vec<(String, i32, i64)>> {
-        self.rt.block_on(self.inner.committed(partitions, timeout))
+        crate::wait::block_on(&self.rt, self.inner.committed(partitions, timeout))
     }
 
     /// Commits what is due, revokes the assignment through the rebalance callback (run here,
     /// on the caller's thread, as librdkafka's consumer_close does), leaves the group, stops.
     pub fn close(&self) -> Result<()> {
-        if let Some(ev) = self.rt.block_on(self.inner.begin_close_revocation()) {
+        if let Some(ev) = crate::wait::block_on(&self.rt, self.inner.begin_close_revocation()) {
             let cb = self.callback.lock().unwrap_or_else(|p| p.into_inner()).clone();
             if let Some(cb) = cb {
                 cb(self, &ev);
             }
             self.inner.complete_close_revocation(&ev);
         }
-        self.rt.block_on(self.inner.close())
+        crate::wait::block_on(&self.rt, self.inner.close())
     }
 
     pub fn assign(&self, partitions: &[TopicPartitionOffset]) -> Result<()> {
@@ -236,14 +236,14 @@ impl Consumer {
 
     /// The next event. Rebalances run the callback here, outside the runtime.
     pub fn poll(&self, timeout: Duration) -> Option<Event> {
-        let deadline = std::time::Instant::now() + timeout;
+        let deadline = crate::clock::deadline_after(timeout);
         loop {
             // Most polls find an event already queued: no need to enter the runtime for those.
             let ev = match self.inner.poll_now() {
                 Some(ev) => ev,
                 None => {
                     let left = deadline.saturating_duration_since(std::time::Instant::now());
-                    self.rt.block_on(self.inner.poll(left))?
+                    crate::wait::block_on(&self.rt, self.inner.poll(left))?
                 }
             };
             let Event::Rebalance(rb) = &ev else { return Some(ev) };
@@ -259,15 +259,15 @@ impl Consumer {
     }
 
     pub fn fetch_watermarks(&self, topic: &str, partition: i32, timeout: Duration) -> Result<(i64, i64)> {
-        self.rt.block_on(self.inner.fetch_watermarks(topic, partition, timeout))
+        crate::wait::block_on(&self.rt, self.inner.fetch_watermarks(topic, partition, timeout))
     }
 
     pub fn offsets_for_times(&self, query: &[(String, i32, i64)], timeout: Duration) -> Vec<Result<i64>> {
-        self.rt.block_on(self.inner.offsets_for_times(query, timeout))
+        crate::wait::block_on(&self.rt, self.inner.offsets_for_times(query, timeout))
     }
 
     pub fn metadata(&self, topic: Option<&str>, timeout: Duration) -> Result<Metadata> {
-        self.rt.block_on(self.inner.metadata(topic, timeout))
+        crate::wait::block_on(&self.rt, self.inner.metadata(topic, timeout))
     }
 
     pub fn position(&self) -> Vec<(String, i32, i64)> {
@@ -293,14 +293,14 @@ impl AdminClient {
     }
 
     pub fn create_topics(&self, topics: &[NewTopic], timeout: Duration) -> Result<Vec<TopicResult>> {
-        self.rt.block_on(self.inner.create_topics(topics, timeout))
+        crate::wait::block_on(&self.rt, self.inner.create_topics(topics, timeout))
     }
 
     pub fn delete_topics(&self, names: &[String], timeout: Duration) -> Result<Vec<TopicResult>> {
-        self.rt.block_on(self.inner.delete_topics(names, timeout))
+        crate::wait::block_on(&self.rt, self.inner.delete_topics(names, timeout))
     }
 
     pub fn metadata(&self, topics: Option<&[String]>, timeout: Duration) -> Result<Metadata> {
-        self.rt.block_on(self.inner.metadata(topics, timeout))
+        crate::wait::block_on(&self.rt, self.inner.metadata(topics, timeout))
     }
 }

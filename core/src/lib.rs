@@ -14,12 +14,14 @@
 
 pub mod blocking;
 pub mod client;
+pub mod clock;
 pub mod config;
 pub mod consumer;
 pub mod error;
 pub mod net;
 pub mod producer;
 pub mod protocol;
+pub mod wait;
 
 pub use client::admin::{AdminClient, NewTopic};
 pub use client::Metadata;

@@ -420,3 +420,29 @@ fn bad_config_is_refused_clearly() {
     assert!(c.set("request.required.acks", "-1").is_ok(), "librdkafka alias");
     assert_eq!(c.get("acks").as_deref(), Some("-1"));
 }
+
+/// A binding maps librdkafka's -1 ("wait forever") to `Duration::MAX`, and an application may
+/// call the blocking API from its own async code: neither may panic (a panic would cross an FFI
+/// boundary).
+#[test]
+fn blocking_calls_take_forever_and_work_inside_a_runtime() {
+    let env = Env::new(1);
+    let topic = env.topic("inrt", 1);
+    let app = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("app runtime");
+    app.block_on(async {
+        let p = Producer::new(&env.config(&[])).expect("producer");
+        let delivery = p.send(ProducerRecord::new(&topic).value("x")).expect("send");
+        p.flush(Duration::MAX).expect("flush forever");
+        assert_eq!(delivery.wait().expect("delivered").offset, 0);
+        p.produce(ProducerRecord::new(&topic).value("y")).expect("produce");
+        assert_eq!(p.poll(Duration::MAX).len(), 1, "poll(forever) returns with the report");
+        let c = Consumer::new(&env.config(&[])).expect("consumer");
+        c.assign(&[TopicPartitionOffset::new(&topic, 0, Offset::Beginning)]).expect("assign");
+        match c.poll(Duration::MAX) {
+            Some(Event::Message(m)) => assert_eq!(m.value.as_deref(), Some(&b"x"[..])),
+            other => panic!("expected the first record, got {other:?}"),
+        }
+        let (low, high) = c.fetch_watermarks(&topic, 0, Duration::MAX).expect("watermarks");
+        assert_eq!((low, high), (0, 2));
+    });
+}

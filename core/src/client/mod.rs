@@ -208,7 +208,7 @@ impl Client {
         allow_auto_create: bool,
         timeout: Duration,
     ) -> Result<Metadata> {
-        let deadline = Instant::now() + timeout;
+        let deadline = crate::clock::deadline_after(timeout);
         let _guard = self.refresh_lock.lock().await;
         let mut last_err: Option<Error> = None;
         loop {

@@ -717,7 +717,7 @@ impl Consumer {
     pub async fn poll(&self, timeout: Duration) -> Option<Event> {
         self.note_poll();
         let _polling = PollingGuard::new(&self.inner);
-        let deadline = tokio::time::Instant::now() + timeout;
+        let deadline = crate::clock::tokio_deadline_after(timeout);
         loop {
             let arrived = self.inner.arrived.notified();
             if let Some(ev) = self.take_event() {

@@ -153,11 +153,10 @@ impl Future for DeliveryFuture {
 }
 
 impl DeliveryFuture {
-    /// Blocks the calling (non-async) thread until the outcome is known.
+    /// Blocks the calling thread until the outcome is known (from any thread, also one inside
+    /// a runtime, where a oneshot's `blocking_recv` would panic).
     pub fn wait(self) -> Result<Delivery> {
-        self.rx
-            .blocking_recv()
-            .unwrap_or_else(|_| Err(Error::new(ErrorKind::Destroy, "producer was dropped before delivery")))
+        crate::wait::park_on(self)
     }
 }
 
@@ -176,7 +175,7 @@ impl ReportQueue {
     }
 
     fn take(&self, timeout: Duration, max: usize) -> Vec<DeliveryReport> {
-        let deadline = Instant::now() + timeout;
+        let deadline = crate::clock::deadline_after(timeout);
         let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
         while q.is_empty() {
             let now = Instant::now();
@@ -290,7 +289,7 @@ impl Producer {
     /// Sends everything queued now (ignoring linger.ms) and waits until every record has an
     /// outcome. `_TIMED_OUT` if some are still pending at the deadline.
     pub async fn flush(&self, timeout: Duration) -> Result<()> {
-        let deadline = tokio::time::Instant::now() + timeout;
+        let deadline = crate::clock::tokio_deadline_after(timeout);
         let _flush = self.inner.acc.begin_flush();
         loop {
             let drained = self.inner.acc.drained_notified();
