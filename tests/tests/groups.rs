@@ -343,3 +343,95 @@ fn close_revokes_through_the_callback_where_the_application_commits() {
     let committed = check.committed(&[(topic.clone(), 0), (topic.clone(), 1)], T).expect("committed");
     assert_eq!(committed.iter().map(|c| c.2.max(0)).sum::<i64>(), 20, "{committed:?}");
 }
+
+/// CPU time this process has used (user + system), from /proc/self/stat.
+fn process_cpu() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").expect("/proc/self/stat");
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    let rest = &stat[stat.rfind(')').expect("stat format") + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = f[11].parse::<u64>().expect("utime") + f[12].parse::<u64>().expect("stime");
+    // USER_HZ is 100 on every Linux ABI.
+    Duration::from_millis(ticks * 10)
+}
+
+#[test]
+fn auto_commit_interval_zero_turns_the_timer_off_without_spinning() {
+    let env = Env::new(1);
+    let topic = env.topic("ac0", 1);
+    let group = unique("g");
+    let c = Consumer::new(&env.config(&group_config(&group, &[("auto.commit.interval.ms", "0")]))).expect("consumer");
+    c.subscribe(&[topic.clone()]).expect("subscribe");
+    produce(&env, &topic, 5);
+    drain(&[&c], 5);
+    // Idle, subscribed and assigned: the group task should sleep between heartbeats.
+    let (cpu, wall) = (process_cpu(), Instant::now());
+    while wall.elapsed() < Duration::from_secs(2) {
+        let _ = c.poll(Duration::from_millis(100));
+    }
+    let used = process_cpu() - cpu;
+    assert!(used < Duration::from_millis(700), "an idle consumer used {used:?} of CPU in 2 s");
+    // "0 = disable": nothing was committed by a timer; close still commits what was consumed.
+    let committed = c.committed(&[(topic.clone(), 0)], T).expect("committed");
+    assert!(committed[0].2 < 0, "no periodic commit with auto.commit.interval.ms=0: {committed:?}");
+    c.close().expect("close");
+    let check = Consumer::new(&env.config(&group_config(&group, &[]))).expect("check");
+    assert_eq!(check.committed(&[(topic.clone(), 0)], T).expect("committed")[0].2, 5);
+}
+
+/// A revoke handler slower than session.timeout.ms keeps the membership: the group keeps
+/// heartbeating while it waits for the application. Evicted, `a` would lose its partitions and
+/// `b` would first be given both.
+#[test]
+fn a_slow_rebalance_handler_keeps_the_membership() {
+    let env = Env::new(1);
+    let topic = env.topic("slowcb", 2);
+    let group = unique("g");
+    let cfg = group_config(&group, &[("session.timeout.ms", "6000"), ("heartbeat.interval.ms", "500")]);
+    let a = Consumer::new(&env.config(&cfg)).expect("a");
+    let a_events: Arc<Mutex<Vec<(RebalanceKind, usize)>>> = Arc::new(Mutex::new(Vec::new()));
+    let seen = a_events.clone();
+    a.set_rebalance_callback(Some(Arc::new(move |_c: &Consumer, e: &RebalanceEvent| {
+        seen.lock().expect("lock").push((e.kind, e.partitions.len()));
+        if e.kind == RebalanceKind::Revoke && !e.partitions.is_empty() {
+            std::thread::sleep(Duration::from_secs(9));
+        }
+    })));
+    a.subscribe(&[topic.clone()]).expect("subscribe");
+    let deadline = Instant::now() + T;
+    while a.assignment().len() < 2 {
+        let _ = a.poll(Duration::from_millis(50));
+        assert!(Instant::now() < deadline, "a never got both partitions");
+    }
+    let b_cfg = env.config(&cfg);
+    let b_thread = std::thread::spawn(move || {
+        let b = Consumer::new(&b_cfg).expect("b");
+        let assigned: Arc<Mutex<Vec<usize>>> = Arc::new(Mutex::new(Vec::new()));
+        let seen = assigned.clone();
+        b.set_rebalance_callback(Some(Arc::new(move |_c: &Consumer, e: &RebalanceEvent| {
+            if e.kind == RebalanceKind::Assign {
+                seen.lock().expect("lock").push(e.partitions.len());
+            }
+        })));
+        b.subscribe(&[topic]).expect("subscribe");
+        let deadline = Instant::now() + Duration::from_secs(40);
+        while b.assignment().is_empty() {
+            let _ = b.poll(Duration::from_millis(50));
+            assert!(Instant::now() < deadline, "b never got a partition");
+        }
+        b.close().expect("close b");
+        let got = assigned.lock().expect("lock").clone();
+        got
+    });
+    // a serves its slow revoke here, then rejoins with b.
+    let deadline = Instant::now() + Duration::from_secs(40);
+    while !b_thread.is_finished() {
+        let _ = a.poll(Duration::from_millis(50));
+        assert!(Instant::now() < deadline, "the rebalance never completed");
+    }
+    let b_assigned = b_thread.join().expect("b thread");
+    assert_eq!(b_assigned.first(), Some(&1), "b was first given {b_assigned:?} partitions: a was evicted");
+    let events = a_events.lock().expect("lock").clone();
+    assert!(!events.iter().any(|(k, _)| *k == RebalanceKind::Lost), "a lost its partitions: {events:?}");
+    a.close().expect("close a");
+}

@@ -383,11 +383,36 @@ async fn commit_once(
 
 /// Commits what enable.auto.commit says is due now (close).
 pub(crate) async fn commit_due(inner: &ConsumerInner) {
-    commit_stored(inner, None).await
+    commit_stored(inner, None, None).await
 }
 
-/// Commits the stored offsets that moved since the last commit (auto-commit, revoke, close).
-async fn commit_stored(inner: &ConsumerInner, only: Option<&BTreeSet<(String, i32)>>) {
+/// Runs `work` (waiting for the application to handle a rebalance, or a commit) while sending
+/// heartbeats every heartbeat.interval.ms on `conn`, so a slow rebalance handler or a slow commit
+/// does not cost the membership: session.timeout.ms keeps running on the coordinator meanwhile.
+/// Heartbeat errors are only noted (a rebalance in progress sets `rejoin`): the main loop's own
+/// heartbeat meets them again and handles them, outside the wait.
+async fn heartbeating<F: std::future::Future>(inner: &ConsumerInner, conn: Option<&Connection>, work: F) -> F::Output {
+    let Some(conn) = conn else { return work.await };
+    let mut work = std::pin::pin!(work);
+    loop {
+        tokio::select! {
+            out = &mut work => return out,
+            _ = tokio::time::sleep(inner.config.heartbeat_interval) => {
+                if inner.group_lock().generation >= 0 {
+                    if let Err(e) = send_heartbeat(inner, conn).await {
+                        if e.kind == ErrorKind::RebalanceInProgress {
+                            inner.group_lock().rejoin = true;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Commits the stored offsets that moved since the last commit (auto-commit, revoke, close),
+/// heartbeating on `conn` (when given) while the commit is out.
+async fn commit_stored(inner: &ConsumerInner, only: Option<&BTreeSet<(String, i32)>>, conn: Option<&Connection>) {
     if !inner.config.enable_auto_commit {
         return;
     }
@@ -399,7 +424,7 @@ async fn commit_stored(inner: &ConsumerInner, only: Option<&BTreeSet<(String, i3
     if due.is_empty() {
         return;
     }
-    match commit(inner, &due).await {
+    match heartbeating(inner, conn, commit(inner, &due)).await {
         Ok(results) => {
             let failed: Vec<String> = results.iter().filter_map(|(t, p, r)| r.as_ref().err().map(|e| format!("{t}[{p}]: {e}"))).collect();
             if !failed.is_empty() {
@@ -414,8 +439,15 @@ async fn commit_stored(inner: &ConsumerInner, only: Option<&BTreeSet<(String, i3
     }
 }
 
-/// Hands a rebalance to the application (through poll) and waits until it was handled.
-async fn rebalance(inner: &ConsumerInner, kind: RebalanceKind, partitions: BTreeSet<(String, i32)>, wait: bool) {
+/// Hands a rebalance to the application (through poll). With `wait`, returns once it was handled,
+/// heartbeating on `conn` (when given) meanwhile.
+async fn rebalance(
+    inner: &ConsumerInner,
+    kind: RebalanceKind,
+    partitions: BTreeSet<(String, i32)>,
+    wait: bool,
+    conn: Option<&Connection>,
+) {
     let protocol = protocol(inner);
     let seq = {
         let mut g = inner.group_lock();
@@ -431,28 +463,35 @@ async fn rebalance(inner: &ConsumerInner, kind: RebalanceKind, partitions: BTree
     if !wait {
         return;
     }
-    loop {
-        let acked = inner.rebalance_acked.notified();
-        {
-            if inner.group_lock().acked_seq >= seq || inner.lock().closed {
-                return;
+    let handled = async {
+        loop {
+            let acked = inner.rebalance_acked.notified();
+            {
+                if inner.group_lock().acked_seq >= seq || inner.lock().closed {
+                    return;
+                }
             }
+            acked.await;
         }
-        acked.await;
-    }
+    };
+    heartbeating(inner, conn, handled).await
 }
 
 /// The group member task.
 pub(crate) async fn run(inner: Arc<ConsumerInner>) {
     let mut conn: Option<Arc<Connection>> = None;
     let mut next_heartbeat = Instant::now();
-    let mut next_commit = Instant::now() + inner.config.auto_commit_interval;
+    // auto.commit.interval.ms=0 disables the periodic commit (librdkafka: "0 = disable"); commits
+    // at revoke and close still follow enable.auto.commit.
+    let auto_commit_every = (inner.config.enable_auto_commit && !inner.config.auto_commit_interval.is_zero())
+        .then_some(inner.config.auto_commit_interval);
+    let mut next_commit = auto_commit_every.map(|every| Instant::now() + every);
     let mut next_topic_check = Instant::now();
     let backoff = inner.config.common.retry_backoff.max(Duration::from_millis(50));
     loop {
         let woken = inner.wake_group.notified();
         if inner.lock().closed {
-            commit_stored(&inner, None).await;
+            commit_stored(&inner, None, conn.as_deref()).await;
             leave(&inner, conn.as_deref(), "the consumer is closing").await;
             return;
         }
@@ -465,15 +504,19 @@ pub(crate) async fn run(inner: Arc<ConsumerInner>) {
             continue;
         }
         // Auto-commit runs for assign()-only consumers with a group.id too.
-        if Instant::now() >= next_commit {
-            next_commit = Instant::now() + inner.config.auto_commit_interval;
-            commit_stored(&inner, None).await;
+        if let (Some(due), Some(every)) = (next_commit, auto_commit_every) {
+            if Instant::now() >= due {
+                next_commit = Some(Instant::now() + every);
+                commit_stored(&inner, None, conn.as_deref()).await;
+            }
         }
+        // Far enough to mean "no commit due" without overflowing instant arithmetic.
+        let commit_wake = next_commit.unwrap_or_else(|| crate::clock::deadline_after(crate::clock::FOREVER));
         if !subscribed {
             if member {
                 leave(&inner, conn.as_deref(), "unsubscribed").await;
             }
-            let _ = tokio::time::timeout_at(next_commit.into(), woken).await;
+            let _ = tokio::time::timeout_at(commit_wake.into(), woken).await;
             continue;
         }
         // max.poll.interval.ms: an application that stopped polling leaves the group.
@@ -497,7 +540,7 @@ pub(crate) async fn run(inner: Arc<ConsumerInner>) {
                 ),
             });
             if !lost.is_empty() {
-                rebalance(&inner, RebalanceKind::Lost, lost, false).await;
+                rebalance(&inner, RebalanceKind::Lost, lost, false, None).await;
             }
             woken.await;
             continue;
@@ -559,7 +602,7 @@ pub(crate) async fn run(inner: Arc<ConsumerInner>) {
                 continue;
             }
         }
-        let wake_at = next_heartbeat.min(next_commit).min(next_topic_check);
+        let wake_at = next_heartbeat.min(commit_wake).min(next_topic_check);
         let _ = tokio::time::timeout_at(wake_at.into(), woken).await;
     }
 }
@@ -607,6 +650,16 @@ async fn subscribed_topics(inner: &ConsumerInner) -> Result<BTreeSet<String>> {
 }
 
 async fn heartbeat(inner: &ConsumerInner, conn: &Connection) -> Result<()> {
+    let e = match send_heartbeat(inner, conn).await {
+        Err(e) if e.kafka_code.is_some() => e,
+        other => return other,
+    };
+    handle_membership_error(inner, &e).await;
+    Err(e)
+}
+
+/// One Heartbeat request; a broker error comes back as an `Error` with its `kafka_code`.
+async fn send_heartbeat(inner: &ConsumerInner, conn: &Connection) -> Result<()> {
     let group = group_id(inner)?;
     let (generation, member_id) = {
         let g = inner.group_lock();
@@ -622,9 +675,7 @@ async fn heartbeat(inner: &ConsumerInner, conn: &Connection) -> Result<()> {
     if resp.error_code == 0 {
         return Ok(());
     }
-    let e = Error::from_kafka(resp.error_code, format!("Heartbeat for group {group:?}"));
-    handle_membership_error(inner, &e).await;
-    Err(e)
+    Err(Error::from_kafka(resp.error_code, format!("Heartbeat for group {group:?}")))
 }
 
 /// Reacts to errors that say our membership changed.
@@ -643,7 +694,7 @@ async fn handle_membership_error(inner: &ConsumerInner, e: &Error) {
             };
             if !lost.is_empty() {
                 // The group gave these away already: do not commit them, just stop.
-                rebalance(inner, RebalanceKind::Lost, lost, true).await;
+                rebalance(inner, RebalanceKind::Lost, lost, true, None).await;
             }
         }
         _ => {}
@@ -664,12 +715,12 @@ async fn join(inner: &ConsumerInner, conn: &Connection) -> Result<()> {
         // librdkafka revokes before every rejoin once assigned, even an empty assignment.
         if was_assigned {
             if !owned.is_empty() {
-                commit_stored(inner, Some(&owned)).await;
+                commit_stored(inner, Some(&owned), Some(conn)).await;
             }
             inner.group_lock().owned.clear();
-            rebalance(inner, RebalanceKind::Revoke, owned, true).await;
+            rebalance(inner, RebalanceKind::Revoke, owned, true, Some(conn)).await;
             // What the application stored while handling the revocation (still this generation).
-            commit_stored(inner, None).await;
+            commit_stored(inner, None, Some(conn)).await;
         }
     }
     let owned = inner.group_lock().owned.clone();
@@ -766,17 +817,17 @@ async fn join(inner: &ConsumerInner, conn: &Connection) -> Result<()> {
         (revoked, added)
     };
     match protocol {
-        RebalanceProtocol::Eager => rebalance(inner, RebalanceKind::Assign, assigned, false).await,
+        RebalanceProtocol::Eager => rebalance(inner, RebalanceKind::Assign, assigned, false, None).await,
         RebalanceProtocol::Cooperative => {
             if !revoked.is_empty() {
-                commit_stored(inner, Some(&revoked)).await;
-                rebalance(inner, RebalanceKind::Revoke, revoked, true).await;
-                commit_stored(inner, None).await;
+                commit_stored(inner, Some(&revoked), Some(conn)).await;
+                rebalance(inner, RebalanceKind::Revoke, revoked, true, Some(conn)).await;
+                commit_stored(inner, None, Some(conn)).await;
                 // KIP-429: rejoin at once so the partitions we gave up find their new owner.
                 inner.group_lock().rejoin = true;
             }
             // An empty incremental assign still tells the application the rebalance is over.
-            rebalance(inner, RebalanceKind::Assign, added, false).await;
+            rebalance(inner, RebalanceKind::Assign, added, false, None).await;
         }
     }
     Ok(())
