@@ -273,3 +273,35 @@ fn delivery_failures_are_reported_and_fail_the_run() {
         "% Delivery failed for message: Broker: Broker failed to validate record\n".repeat(2)
     );
 }
+
+/// `ferrokafka -L` against a broker whose answers lie (impossible array counts, truncated
+/// frames, gigabyte length prefixes, absurd partition ids), under a 1 GiB address-space limit
+/// as a new user's shell might have: a clear error line and an exit code, never a signal.
+#[test]
+fn metadata_from_a_hostile_broker_ends_in_a_clear_error() {
+    use ferrokafka_testkit::hostile::{Hostile, HostileBroker};
+    use std::os::unix::process::ExitStatusExt;
+    for case in Hostile::ALL {
+        let broker = HostileBroker::start(case).expect("start hostile broker");
+        let bootstrap = broker.bootstrap();
+        let out = Command::new("sh")
+            .args(["-c", "ulimit -v 1048576 && exec \"$0\" \"$@\""])
+            .arg(env!("CARGO_BIN_EXE_ferrokafka"))
+            .args(["-L", "-v", "-b", &bootstrap, "-m", "3", "-X", "socket.timeout.ms=2000", "-X", "api.version.request.timeout.ms=2000"])
+            .env("HOME", "/nonexistent")
+            .env_remove("KCAT_CONFIG")
+            .stdin(Stdio::null())
+            .output()
+            .expect("run ferrokafka");
+        let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+        assert_eq!(out.status.signal(), None, "{case:?}: killed by a signal; stderr: {stderr}");
+        assert!(!stderr.contains("memory allocation"), "{case:?}: {stderr}");
+        if case == Hostile::AbsurdPartitionIds {
+            // The answer decodes; the ids it names size nothing.
+            assert!(out.status.success() && stdout.contains("hostile"), "{case:?}: {stdout}{stderr}");
+        } else {
+            assert!(!out.status.success(), "{case:?}: succeeded against a lying broker: {stdout}");
+            assert!(stderr.contains("ERROR"), "{case:?}: no error line: {stderr}");
+        }
+    }
+}

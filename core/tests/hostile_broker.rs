@@ -57,6 +57,7 @@ fn every_hostile_answer_ends_in_an_error_not_a_signal() {
                 assert!(outcome.is_err(), "{case:?}: a send to partitions that do not exist succeeded");
             }
             (case, Ok(md)) => panic!("{case:?}: metadata succeeded against a lying broker: {md:?}"),
+            (Hostile::AbsurdPartitionIds, Err(e)) => panic!("{case:?}: the answer is well-formed, metadata must decode: {e}"),
             (case, Err(e)) => {
                 eprintln!("{case:?}: {} ({:?})", e.message(), e.kind());
                 assert!(!e.message().is_empty());

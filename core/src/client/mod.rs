@@ -224,7 +224,9 @@ impl Client {
                             })
                             .collect()
                     }))
-                    .with_allow_auto_topic_creation(allow_auto_create);
+                    // Before v4 the field does not exist and brokers auto-create by their own
+                    // setting: a `false` there cannot be encoded at all.
+                    .with_allow_auto_topic_creation(allow_auto_create || version < 4);
                 let resp = conn.send(&req, version).await?;
                 Ok::<_, Error>((conn.addr().to_string(), resp))
             };
