@@ -13,6 +13,7 @@
 
 pub mod assignor;
 pub mod group;
+mod decode;
 pub mod source;
 
 use std::collections::{HashMap, VecDeque};
@@ -162,7 +163,9 @@ pub(crate) struct PartitionState {
     pub version: u64,
     pub paused: bool,
     pub fetching: bool,
-    pub high_watermark: i64,
+    /// Where the last fetch said the partition ends for us: the last stable offset with
+    /// read_committed, the high watermark with read_uncommitted (-1 before the first fetch).
+    pub end_offset: i64,
     /// The offset at which EOF was last reported, so it is reported once per arrival at the end.
     pub eof_reported: Option<i64>,
     /// The offset store: the next offset to commit (enable.auto.offset.store or store_offsets).
@@ -188,7 +191,7 @@ impl PartitionState {
             version,
             paused: false,
             fetching: false,
-            high_watermark: -1,
+            end_offset: -1,
             eof_reported: None,
             stored: None,
             committed: None,

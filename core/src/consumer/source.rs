@@ -15,12 +15,13 @@ use kafka_protocol::messages::{BrokerId, FetchRequest, TopicName};
 use kafka_protocol::protocol::StrBytes;
 use tokio::task::JoinSet;
 
-use super::{ConsumerInner, Event, Message, Offset, Position, Timestamp};
+use kafka_protocol::messages::fetch_response::PartitionData as FetchablePartitionAnswer;
+
+use super::{decode, ConsumerInner, Event, Offset, Position};
 use crate::client::offsets::{list_offsets, EARLIEST, LATEST};
 use crate::config::{IsolationLevel, OffsetReset};
 use crate::error::{Error, ErrorKind};
 use crate::net::versions::ours;
-use crate::protocol::record::split_batches;
 
 /// A partition handed to one fetch: identity plus the version it was taken under.
 #[derive(Clone)]
@@ -292,7 +293,7 @@ async fn fetch_records(inner: &ConsumerInner, leader: i32, work: &[&Work]) -> Re
                 refresh |= handle_partition_error(inner, w, p.error_code);
                 continue;
             }
-            let events = decode_partition(inner, w, fetch_offset, p.high_watermark, p.records);
+            let events = decode_partition(inner, w, fetch_offset, p);
             inner.push_events(&w.topic, w.partition, w.version, events);
         }
     }
@@ -351,85 +352,40 @@ fn handle_partition_error(inner: &ConsumerInner, w: &Work, code: i16) -> bool {
     }
 }
 
-/// Turns a partition's records into events and advances its position.
-fn decode_partition(
-    inner: &ConsumerInner,
-    w: &Work,
-    fetch_offset: i64,
-    high_watermark: i64,
-    records: Option<bytes::Bytes>,
-) -> Vec<Event> {
-    let mut events = Vec::new();
-    let mut next = fetch_offset;
-    let mut error = None;
-    if let Some(data) = records {
-        'batches: for batch in split_batches(data) {
-            let batch = match batch {
-                Ok(b) => b,
-                Err(e) => {
-                    error = Some(e);
-                    break;
-                }
-            };
-            let h = &batch.header;
-            if h.last_offset() < next {
-                continue;
-            }
-            if inner.config.check_crcs {
-                if let Err(e) = batch.verify_crc() {
-                    error = Some(e);
-                    break;
-                }
-            }
-            if h.is_control() {
-                // Transaction markers take an offset but are not records for the application.
-                next = h.last_offset() + 1;
-                continue;
-            }
-            let log_append = h.timestamp_type_log_append();
-            let leader_epoch = (h.partition_leader_epoch >= 0).then_some(h.partition_leader_epoch);
-            let recs = match batch.records() {
-                Ok(r) => r,
-                Err(e) => {
-                    error = Some(e);
-                    break 'batches;
-                }
-            };
-            for r in recs {
-                if r.offset < next {
-                    // Fetch returns whole batches: skip what precedes the requested offset.
-                    continue;
-                }
-                next = r.offset + 1;
-                events.push(Event::Message(Message {
-                    topic: w.topic.clone(),
-                    partition: w.partition,
-                    offset: r.offset,
-                    key: r.key,
-                    value: r.value,
-                    headers: r.headers,
-                    timestamp: if log_append { Timestamp::LogAppendTime(r.timestamp) } else { Timestamp::CreateTime(r.timestamp) },
-                    leader_epoch,
-                }));
-            }
-            // Compacted-away offsets at the end of a batch still advance the position.
-            next = next.max(h.last_offset() + 1);
-        }
-    }
+/// Turns a partition's records into events and advances its position (decode.rs has the
+/// rules, read_committed's among them).
+fn decode_partition(inner: &ConsumerInner, w: &Work, fetch_offset: i64, p: FetchablePartitionAnswer) -> Vec<Event> {
+    let rc = inner.config.isolation_level == IsolationLevel::ReadCommitted;
+    // A broker that does not know the LSO (-1, before v4) gives the high watermark as the end.
+    let end_offset = if rc && p.last_stable_offset >= 0 { p.last_stable_offset } else { p.high_watermark };
+    let aborted = rc.then(|| {
+        p.aborted_transactions.unwrap_or_default().iter().map(|t| (t.producer_id.0, t.first_offset)).collect()
+    });
+    let fetched = decode::FetchedPartition {
+        topic: &w.topic,
+        partition: w.partition,
+        fetch_offset,
+        end_offset,
+        aborted,
+        check_crcs: inner.config.check_crcs,
+    };
+    let decoded = decode::decode(fetched, p.records);
+    let mut events: Vec<Event> = decoded.messages.into_iter().map(Event::Message).collect();
+    let next = decoded.next;
     let mut st = inner.lock();
     let Some(p) = st.partitions.get_mut(&(w.topic.clone(), w.partition)) else { return Vec::new() };
     if p.version != w.version {
         return Vec::new();
     }
-    p.high_watermark = high_watermark;
-    if let Some(e) = error {
+    p.end_offset = end_offset;
+    if let Some(e) = decoded.error {
         // A batch we cannot decode: report it and stop this partition rather than skip data.
         p.position = Position::Stopped;
         events.push(Event::Error { topic: Some(w.topic.clone()), partition: w.partition, error: e });
         return events;
     }
     p.position = Position::At(next);
-    if inner.config.enable_partition_eof && next >= high_watermark && p.eof_reported != Some(next) {
+    if inner.config.enable_partition_eof && end_offset >= 0 && next >= end_offset && p.eof_reported != Some(next) {
         p.eof_reported = Some(next);
         events.push(Event::PartitionEof { topic: w.topic.clone(), partition: w.partition, offset: next });
     }

@@ -138,7 +138,7 @@ fn encode(inner: &ProducerInner, b: &mut Batch) -> Result<Bytes, Error> {
             producer_id: pid,
             producer_epoch: epoch,
             base_sequence: seq,
-            transactional: false,
+            ..BatchParams::default()
         })?,
     };
     b.encoded = Some(bytes.clone());

@@ -98,6 +98,8 @@ pub struct BatchParams {
     pub base_sequence: i32,
     /// Sets the transactional attribute bit.
     pub transactional: bool,
+    /// Sets the control attribute bit (transaction markers; the testkit writes them).
+    pub control: bool,
 }
 
 impl Default for BatchParams {
@@ -109,6 +111,7 @@ impl Default for BatchParams {
             producer_epoch: -1,
             base_sequence: -1,
             transactional: false,
+            control: false,
         }
     }
 }
@@ -224,6 +227,9 @@ impl BatchBuilder {
         let mut attributes = params.compression.attribute_bits();
         if params.transactional {
             attributes |= ATTR_TRANSACTIONAL;
+        }
+        if params.control {
+            attributes |= ATTR_CONTROL;
         }
         let header = BatchHeader {
             base_offset: 0,

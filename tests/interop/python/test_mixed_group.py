@@ -12,16 +12,12 @@ kafka-python, all with the range assignor, on a 6-partition topic.
 
 The CLI is $FERROKAFKA_CLI, or target/release/ferrokafka (built if missing). Exits 77 (skipped, for
 tests/interop/run.sh) when the broker does not advertise the group APIs."""
-import os
 import re
 import signal
-import socket
-import struct
 import subprocess
 import threading
 import time
 from collections import Counter
-from pathlib import Path
 
 import pytest
 from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
@@ -29,41 +25,15 @@ from confluent_kafka.admin import AdminClient, NewTopic
 from kafka import ConsumerRebalanceListener, KafkaConsumer
 from kafka.coordinator.assignors.range import RangePartitionAssignor
 
+from peers import advertised_api_keys, cli_binary
+
 PARTITIONS = 6
 COUNT = 600  # messages while the three share the group, spread evenly over the partitions
 RESUME_COUNT = 60  # messages before each single-client resume
-ROOT = Path(__file__).resolve().parents[3]
 GROUP_APIS = {8: "OffsetCommit", 9: "OffsetFetch", 10: "FindCoordinator", 11: "JoinGroup", 12: "Heartbeat",
               13: "LeaveGroup", 14: "SyncGroup"}
 # Short heartbeats so a rebalance completes in about a second, whichever member has to notice it.
 SESSION_MS, HEARTBEAT_MS = 10000, 500
-
-
-def advertised_api_keys(bootstrap):
-    """The API keys of an ApiVersions v0 answer from the first bootstrap broker."""
-    host, port = bootstrap.split(",")[0].rsplit(":", 1)
-    client_id = b"interop-mixed-group"
-    request = struct.pack(">hhih", 18, 0, 1, len(client_id)) + client_id
-    with socket.create_connection((host, int(port)), timeout=10) as s:
-        s.sendall(struct.pack(">i", len(request)) + request)
-        data = b""
-        while len(data) < 4 or len(data) < 4 + struct.unpack(">i", data[:4])[0]:
-            chunk = s.recv(65536)
-            assert chunk, "broker closed the connection during ApiVersions"
-            data += chunk
-    _, _, error, count = struct.unpack(">iihi", data[:14])
-    assert error == 0, f"ApiVersions error {error}"
-    return {struct.unpack(">h", data[14 + 6 * i:16 + 6 * i])[0] for i in range(count)}
-
-
-def cli_binary():
-    path = os.environ.get("FERROKAFKA_CLI")
-    if path:
-        return path
-    path = ROOT / "target" / "release" / "ferrokafka"
-    if not path.exists():
-        subprocess.run(["cargo", "build", "--release", "-q", "-p", "ferrokafka-cli"], cwd=ROOT, check=True)
-    return str(path)
 
 
 class CliMember:
