@@ -220,6 +220,13 @@ impl Cluster {
         self.state.faults.fail_next_produce(n, error_code);
     }
 
+    /// Stalls broker `node_id` (1-based) or releases it: while stalled it accepts connections
+    /// and reads requests but answers none, as a hung process or a black-holed network would;
+    /// what it read is answered once released. Clients see connection set-up and requests time out.
+    pub fn stall_broker(&self, node_id: i32, stalled: bool) {
+        self.state.faults.set_stalled(node_id, stalled);
+    }
+
     /// Records in a partition: high watermark minus log start (0 if it does not exist).
     pub fn record_count(&self, topic: &str, partition: i32) -> i64 {
         self.state.record_count(topic, partition)

@@ -82,6 +82,10 @@ async fn serve_requests(stream: TcpStream, peer: SocketAddr, broker: &BrokerCont
         let Some(frame) = read_frame(&mut reader).await? else {
             return Ok(());
         };
+        // Fault injection: a stalled broker holds each request, unanswered, until released.
+        while broker.cluster.faults.is_stalled(broker.node_id) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
         if let Some(response) = handle_frame(broker, peer, frame).await? {
             writer
                 .write_all(&response)

@@ -94,9 +94,22 @@ pub(crate) struct ReadResult {
 pub(crate) struct Faults {
     drop_produce_responses: AtomicUsize,
     fail_produce: Mutex<(usize, i16)>,
+    /// Node ids of brokers that read requests but answer none.
+    stalled: Mutex<std::collections::HashSet<i32>>,
 }
 
 impl Faults {
+    pub(crate) fn set_stalled(&self, node_id: i32, stalled: bool) {
+        let mut set = lock(&self.stalled);
+        if stalled {
+            set.insert(node_id);
+        } else {
+            set.remove(&node_id);
+        }
+    }
+    pub(crate) fn is_stalled(&self, node_id: i32) -> bool {
+        lock(&self.stalled).contains(&node_id)
+    }
     /// True if this produce request must be appended but left unanswered (connection closed).
     pub(crate) fn take_drop_response(&self) -> bool {
         self.drop_produce_responses

@@ -446,3 +446,45 @@ fn blocking_calls_take_forever_and_work_inside_a_runtime() {
         assert_eq!((low, high), (0, 2));
     });
 }
+
+/// A broker that hangs (accepts, never answers) delays only the partitions it leads: sends to
+/// the other brokers are delivered meanwhile, and its own records arrive once it answers again.
+#[test]
+fn a_hung_broker_does_not_hold_back_the_others() {
+    let env = Env::new(3);
+    let Some(cluster) = env.testkit() else {
+        return skip("a_hung_broker_does_not_hold_back_the_others", "needs testkit fault injection");
+    };
+    let topic = env.topic("hung", 3);
+    let admin = ferrokafka::blocking::AdminClient::new(&env.config(&[])).expect("admin");
+    let md = admin.metadata(Some(&[topic.clone()]), T).expect("metadata");
+    let leaders: Vec<i32> = md.topic(&topic).expect("topic").partitions.iter().map(|p| p.leader).collect();
+    let hung = leaders[0];
+    let others: Vec<i32> = (0..3).filter(|&p| leaders[p as usize] != hung).collect();
+    assert!(!others.is_empty(), "every partition has the same leader: {leaders:?}");
+    // Connection set-up to the hung broker would take the full api.version.request.timeout.ms.
+    let p = Producer::new(&env.config(&[("api.version.request.timeout.ms", "20000"), ("socket.timeout.ms", "30000")]))
+        .expect("producer");
+    // Metadata and connections first; then the hung broker's connection is lost, so the next
+    // send to it must connect again (the step that used to hold every broker back).
+    for part in 0..3 {
+        p.send(ProducerRecord::new(&topic).partition(part).value("warm-up")).expect("send").wait().expect("warm-up");
+    }
+    cluster.stall_broker(hung, true);
+    cluster.disconnect_all();
+    let stuck = p.send(ProducerRecord::new(&topic).partition(0).value("to the hung broker")).expect("send");
+    std::thread::sleep(Duration::from_millis(300));
+    let started = Instant::now();
+    let fine: Vec<_> = others
+        .iter()
+        .map(|&part| p.send(ProducerRecord::new(&topic).partition(part).value("elsewhere")).expect("send"))
+        .collect();
+    for f in fine {
+        f.wait().expect("delivered by a healthy broker");
+    }
+    let took = started.elapsed();
+    cluster.stall_broker(hung, false);
+    assert!(took < Duration::from_secs(8), "healthy brokers waited {took:?} behind the hung one");
+    stuck.wait().expect("delivered once the broker answers again");
+    p.flush(T).expect("flush");
+}

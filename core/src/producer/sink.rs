@@ -3,7 +3,9 @@
 //! One task per producer loops: resolve records waiting for metadata, take the batches that
 //! may go now ([`Accumulator::drain`]), encode (compress) each once, and send one Produce
 //! request per leader broker and round (Kafka takes one batch per partition per request).
-//! Each request's answer is handled by its own small task, so many requests are in flight.
+//! Each leader has its own engine task that connects and sends its rounds in order, so one
+//! dead or slow broker never delays the others; each request's answer is handled by its own
+//! small task, so many requests are in flight.
 //!
 //! Error handling per partition, decided in [`handle_partition`]:
 //! - retriable (leader moved, timeouts, a dropped connection): back into the queue in order,
@@ -21,6 +23,7 @@ use bytes::Bytes;
 use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
 use kafka_protocol::messages::{ProduceRequest, ProduceResponse, TopicName};
 use kafka_protocol::protocol::StrBytes;
+use tokio::sync::mpsc;
 
 use super::accumulator::{Batch, Outcomes};
 use super::ProducerInner;
@@ -39,6 +42,9 @@ pub(crate) async fn run(inner: Arc<ProducerInner>) {
     // Without sequence numbers, one request per partition in flight is what keeps order.
     let per_partition_limit = if idempotent { cfg.max_in_flight.clamp(1, 5) } else { 1 };
     let mut last_metadata_attempt: Option<Instant> = None;
+    // One engine per leader broker: a broker that is slow to connect (or down, waiting out its
+    // reconnect backoff) holds back only its own partitions.
+    let mut engines: HashMap<i32, mpsc::UnboundedSender<Vec<Batch>>> = HashMap::new();
     loop {
         let woken = inner.acc.wake.notified();
         if inner.acc.is_closed() {
@@ -95,7 +101,12 @@ pub(crate) async fn run(inner: Arc<ProducerInner>) {
         }
 
         for (leader, batches) in drained.by_leader {
-            send_to_leader(&inner, leader, batches).await;
+            let engine = engines.entry(leader).or_insert_with(|| broker_engine(inner.clone(), leader));
+            if let Err(returned) = engine.send(batches) {
+                // The engine ended (it never does while we hold its sender); send from here.
+                engines.remove(&leader);
+                send_to_leader(&inner, leader, returned.0).await;
+            }
         }
 
         let mut next = drained.next_deadline;
@@ -143,6 +154,20 @@ fn encode(inner: &ProducerInner, b: &mut Batch) -> Result<Bytes, Error> {
     };
     b.encoded = Some(bytes.clone());
     Ok(bytes)
+}
+
+/// The per-broker engine: sends what the drain step hands it for `leader`, one round after
+/// another, so the rounds of one broker keep their order (idempotent sequences, and one batch
+/// per partition in flight without idempotence) while brokers proceed independently. It ends
+/// when the drain task drops its sender.
+fn broker_engine(inner: Arc<ProducerInner>, leader: i32) -> mpsc::UnboundedSender<Vec<Batch>> {
+    let (tx, mut rx) = mpsc::unbounded_channel::<Vec<Batch>>();
+    tokio::spawn(async move {
+        while let Some(batches) = rx.recv().await {
+            send_to_leader(&inner, leader, batches).await;
+        }
+    });
+    tx
 }
 
 async fn send_to_leader(inner: &Arc<ProducerInner>, leader: i32, mut batches: Vec<Batch>) {
