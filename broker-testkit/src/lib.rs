@@ -217,7 +217,18 @@ impl Cluster {
     /// The next `n` Produce requests append nothing and are answered with `error_code` on every
     /// partition (e.g. 6 NOT_LEADER_OR_FOLLOWER). Replaces any previous setting.
     pub fn fail_next_produce(&self, n: usize, error_code: i16) {
-        self.state.faults.fail_next_produce(n, error_code);
+        self.state.faults.fail_next(0, n, error_code);
+    }
+
+    /// The next `n` Fetch requests return no records and `error_code` on every partition
+    /// (e.g. 6 NOT_LEADER_OR_FOLLOWER). Replaces any previous setting.
+    pub fn fail_next_fetch(&self, n: usize, error_code: i16) {
+        self.state.faults.fail_next(1, n, error_code);
+    }
+
+    /// The next `n` ListOffsets requests answer `error_code` on every partition.
+    pub fn fail_next_list_offsets(&self, n: usize, error_code: i16) {
+        self.state.faults.fail_next(2, n, error_code);
     }
 
     /// Stalls broker `node_id` (1-based) or releases it: while stalled it accepts connections

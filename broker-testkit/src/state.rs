@@ -93,7 +93,8 @@ pub(crate) struct ReadResult {
 #[derive(Debug, Default)]
 pub(crate) struct Faults {
     drop_produce_responses: AtomicUsize,
-    fail_produce: Mutex<(usize, i16)>,
+    /// API key -> (requests left to fail, error code for every partition).
+    fail_next: Mutex<HashMap<i16, (usize, i16)>>,
     /// Node ids of brokers that read requests but answer none.
     stalled: Mutex<std::collections::HashSet<i32>>,
 }
@@ -116,20 +117,22 @@ impl Faults {
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
             .is_ok()
     }
-    /// Some(code) if this produce request must be refused with `code` on every partition.
-    pub(crate) fn take_fail(&self) -> Option<i16> {
-        let mut fail = lock(&self.fail_produce);
-        if fail.0 == 0 {
+    /// Some(code) if this request of API `api_key` (Produce, Fetch, ListOffsets) must be
+    /// refused with `code` on every partition.
+    pub(crate) fn take_fail(&self, api_key: i16) -> Option<i16> {
+        let mut fail = lock(&self.fail_next);
+        let (left, code) = fail.get_mut(&api_key)?;
+        if *left == 0 {
             return None;
         }
-        fail.0 -= 1;
-        Some(fail.1)
+        *left -= 1;
+        Some(*code)
     }
     pub(crate) fn drop_next_produce_responses(&self, n: usize) {
         self.drop_produce_responses.store(n, Ordering::SeqCst);
     }
-    pub(crate) fn fail_next_produce(&self, n: usize, code: i16) {
-        *lock(&self.fail_produce) = (n, code);
+    pub(crate) fn fail_next(&self, api_key: i16, n: usize, code: i16) {
+        lock(&self.fail_next).insert(api_key, (n, code));
     }
 }
 

@@ -488,3 +488,37 @@ fn a_hung_broker_does_not_hold_back_the_others() {
     stuck.wait().expect("delivered once the broker answers again");
     p.flush(T).expect("flush");
 }
+
+/// Retriable Fetch and ListOffsets errors are retried after retry.backoff.ms, doubling up to
+/// retry.backoff.max.ms, not at once (which hammers the broker and burns a core).
+#[test]
+fn retriable_fetch_and_list_offsets_errors_back_off() {
+    let env = Env::new(1);
+    let Some(cluster) = env.testkit() else {
+        return skip("retriable_fetch_and_list_offsets_errors_back_off", "needs testkit fault injection");
+    };
+    let topic = env.topic("backoff", 1);
+    let p = Producer::new(&env.config(&[])).expect("producer");
+    p.send(ProducerRecord::new(&topic).value("v")).expect("send").wait().expect("delivered");
+    let cfg = [("retry.backoff.ms", "100"), ("retry.backoff.max.ms", "400")];
+    // Three failed lookups of the start offset: at least 100 + 200 + 400 ms before the record.
+    cluster.fail_next_list_offsets(3, 6);
+    let c = Consumer::new(&env.config(&cfg)).expect("consumer");
+    let started = Instant::now();
+    c.assign(&[TopicPartitionOffset::new(&topic, 0, Offset::End)]).expect("assign");
+    let deadline = Instant::now() + T;
+    while !c.position().iter().any(|(_, _, o)| *o >= 0) {
+        let _ = c.poll(Duration::from_millis(20));
+        assert!(Instant::now() < deadline, "the start offset was never resolved");
+    }
+    let took = started.elapsed();
+    assert!(took >= Duration::from_millis(650), "ListOffsets retried without backoff: resolved in {took:?}");
+    // Four failed fetches: 100 + 200 + 400 + 400 ms (capped) before the next record arrives.
+    cluster.fail_next_fetch(4, 6);
+    c.seek(&topic, 0, Offset::Beginning).expect("seek");
+    let started = Instant::now();
+    let got = read_n(&c, 1);
+    let took = started.elapsed();
+    assert_eq!(got[0].value.as_deref(), Some(&b"v"[..]));
+    assert!(took >= Duration::from_millis(1000), "Fetch retried without backoff: record after {took:?}");
+}

@@ -35,7 +35,7 @@ pub(crate) const ACCEPTED: VersionRange = VersionRange { min: 3, max: 13 };
 
 pub(crate) async fn handle(broker: &BrokerContext, version: i16, request: ProduceRequest) -> anyhow::Result<Reply> {
     let cluster = &broker.cluster;
-    let injected = cluster.faults.take_fail();
+    let injected = cluster.faults.take_fail(0);
     let acks_error = (!(-1..=1).contains(&request.acks)).then_some(ec::INVALID_REQUIRED_ACKS);
     let mut leaders_to_describe: Vec<i32> = Vec::new();
     let mut responses = Vec::with_capacity(request.topic_data.len());

@@ -16,6 +16,8 @@
 //! stays sessionless when given id 0). A request naming a session id other than 0 gets
 //! FETCH_SESSION_ID_NOT_FOUND (70), which makes clients start over without one.
 //!
+//! Fault injection: Cluster::fail_next_fetch answers the next requests with an error on every partition.
+//!
 //! Not supported: incremental fetch sessions, forgotten topics (ignored: requests are full), leader
 //! epoch checks (current_leader_epoch is ignored), follower fetching, preferred read replicas,
 //! aborted transaction lists (empty: nothing is transactional).
@@ -76,6 +78,9 @@ pub(crate) async fn handle(broker: &BrokerContext, version: i16, request: FetchR
             }
         })
         .collect();
+    if let Some(code) = cluster.faults.take_fail(1) {
+        return super::encode(&injected_failure(&wanted, code), version);
+    }
     let read_committed = request.isolation_level == 1;
     let max_bytes = usize::try_from(request.max_bytes).unwrap_or(0);
     let min_bytes = usize::try_from(request.min_bytes).unwrap_or(0);
@@ -95,6 +100,33 @@ pub(crate) async fn handle(broker: &BrokerContext, version: i16, request: FetchR
             Ok(Err(_)) | Err(_) => return super::encode(&built.response, version),
         }
     }
+}
+
+/// Fault injection (Cluster::fail_next_fetch): every partition refused with `code`.
+fn injected_failure(wanted: &[WantedTopic], code: i16) -> FetchResponse {
+    let topics = wanted
+        .iter()
+        .map(|t| {
+            FetchableTopicResponse::default()
+                .with_topic(t.wire_name.clone())
+                .with_topic_id(t.topic_id)
+                .with_partitions(
+                    t.partitions
+                        .iter()
+                        .map(|&(partition, _, _)| {
+                            PartitionData::default()
+                                .with_partition_index(partition)
+                                .with_error_code(code)
+                                .with_high_watermark(-1)
+                                .with_last_stable_offset(-1)
+                                .with_log_start_offset(-1)
+                                .with_records(Some(Bytes::new()))
+                        })
+                        .collect(),
+                )
+        })
+        .collect();
+    FetchResponse::default().with_responses(topics)
 }
 
 struct Built {

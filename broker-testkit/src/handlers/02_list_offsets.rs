@@ -13,6 +13,8 @@
 //! A partition named more than once in one request is answered once, with INVALID_REQUEST (42), as
 //! Kafka does (its answers are keyed by partition; checked against Kafka 4.3).
 //!
+//! Fault injection: Cluster::fail_next_list_offsets answers the next requests with an error on every partition.
+//!
 //! Not supported: leader epoch validation (current_leader_epoch is ignored).
 
 use std::collections::{HashMap, HashSet};
@@ -37,6 +39,8 @@ pub(crate) fn handle(broker: &BrokerContext, version: i16, request: ListOffsetsR
             *named.entry((topic.name.as_str(), p.partition_index)).or_default() += 1;
         }
     }
+    // Fault injection (Cluster::fail_next_list_offsets): this request fails on every partition.
+    let injected = cluster.faults.take_fail(2);
     let mut answered: HashSet<(&str, i32)> = HashSet::new();
     let topics = request
         .topics
@@ -49,6 +53,9 @@ pub(crate) fn handle(broker: &BrokerContext, version: i16, request: ListOffsetsR
                 .map(|p| {
                     let mut response =
                         ListOffsetsPartitionResponse::default().with_partition_index(p.partition_index);
+                    if let Some(code) = injected {
+                        return response.with_error_code(code).with_timestamp(-1).with_offset(-1);
+                    }
                     if named[&(topic.name.as_str(), p.partition_index)] > 1 {
                         return response.with_error_code(INVALID_REQUEST).with_timestamp(-1).with_offset(-1);
                     }

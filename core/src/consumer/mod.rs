@@ -172,9 +172,29 @@ pub(crate) struct PartitionState {
     pub stored: Option<i64>,
     /// What the group last confirmed as committed for this partition.
     pub committed: Option<i64>,
+    /// After a retriable ListOffsets or Fetch error: not fetched again before this instant.
+    pub retry_at: Option<Instant>,
+    /// Retriable errors in a row, for the exponential backoff (retry.backoff.ms doubling up to
+    /// retry.backoff.max.ms); reset by the next success.
+    pub retries: u32,
 }
 
 impl PartitionState {
+    /// Notes a retriable failure: the partition waits retry.backoff.ms, doubling with every
+    /// failure in a row up to retry.backoff.max.ms (librdkafka's and Java's exponential backoff).
+    pub(crate) fn back_off(&mut self, common: &crate::config::CommonConfig) {
+        self.retries = self.retries.saturating_add(1);
+        let factor = 1u32 << (self.retries - 1).min(20);
+        let delay = common.retry_backoff.saturating_mul(factor).min(common.retry_backoff_max.max(common.retry_backoff));
+        self.retry_at = Some(Instant::now() + delay);
+    }
+
+    /// Notes a successful round: the next failure starts the backoff from the beginning.
+    pub(crate) fn succeeded(&mut self) {
+        self.retries = 0;
+        self.retry_at = None;
+    }
+
     /// The stored offset, when it is ahead of the last commit.
     fn uncommitted(&self) -> Option<i64> {
         match (self.stored, self.committed) {
@@ -195,6 +215,8 @@ impl PartitionState {
             eof_reported: None,
             stored: None,
             committed: None,
+            retry_at: None,
+            retries: 0,
         }
     }
 }
@@ -678,6 +700,8 @@ impl Consumer {
         p.position = initial_position(offset);
         p.version = version;
         p.eof_reported = None;
+        // A seek is the application's new start: fetch it now, not after an old backoff.
+        p.succeeded();
         let key_topic = p.topic.clone();
         // Drop queued events of this partition: they predate the seek.
         let before = st.queue.len();

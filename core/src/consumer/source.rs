@@ -40,6 +40,7 @@ pub(crate) async fn run(inner: Arc<ConsumerInner>) {
         let woken = inner.wake.notified();
         let mut need_metadata: Vec<String> = Vec::new();
         let mut groups: HashMap<i32, Vec<Work>> = HashMap::new();
+        let mut next_retry: Option<Instant> = None;
         {
             let mut st = inner.lock();
             if st.closed {
@@ -47,8 +48,14 @@ pub(crate) async fn run(inner: Arc<ConsumerInner>) {
                 return;
             }
             let full = st.queued_messages >= inner.config.queued_min_messages;
+            let now = Instant::now();
             for p in st.partitions.values_mut() {
                 if p.paused || p.fetching || p.position == Position::Stopped {
+                    continue;
+                }
+                if let Some(at) = p.retry_at.filter(|&at| at > now) {
+                    // Backing off after a retriable error: wake up when it is over.
+                    next_retry = Some(next_retry.map_or(at, |n: Instant| n.min(at)));
                     continue;
                 }
                 // A full queue stops fetching new data, but not offset lookups.
@@ -111,6 +118,7 @@ pub(crate) async fn run(inner: Arc<ConsumerInner>) {
             }
             _ = woken => {}
             _ = tokio::time::sleep(backoff), if wait_more => {}
+            _ = tokio::time::sleep_until(next_retry.unwrap_or_else(Instant::now).into()), if next_retry.is_some() => {}
         }
     }
 }
@@ -227,9 +235,11 @@ async fn resolve_offsets(inner: &ConsumerInner, work: &[&Work]) {
                     } else {
                         p.position = Position::At(offset);
                     }
+                    p.succeeded();
                 }
                 Err(e) if e.is_retriable() || e.kind == ErrorKind::UnknownTopicOrPart => {
-                    // Leader moved or topic not there yet: try again on the next round.
+                    // Leader moved or topic not there yet: try again after a backoff.
+                    p.back_off(&inner.config.common);
                 }
                 Err(e) => {
                     p.position = Position::Stopped;
@@ -342,6 +352,12 @@ fn handle_partition_error(inner: &ConsumerInner, w: &Work, code: i16) -> bool {
         }
         k if k.is_retriable() || k == ErrorKind::UnknownTopicOrPart => {
             inner.client.invalidate_topic(&w.topic);
+            let mut st = inner.lock();
+            if let Some(p) = st.partitions.get_mut(&(w.topic.clone(), w.partition)) {
+                if p.version == w.version {
+                    p.back_off(&inner.config.common);
+                }
+            }
             true
         }
         _ => {
@@ -385,6 +401,7 @@ fn decode_partition(inner: &ConsumerInner, w: &Work, fetch_offset: i64, p: Fetch
         return events;
     }
     p.position = Position::At(next);
+    p.succeeded();
     if inner.config.enable_partition_eof && end_offset >= 0 && next >= end_offset && p.eof_reported != Some(next) {
         p.eof_reported = Some(next);
         events.push(Event::PartitionEof { topic: w.topic.clone(), partition: w.partition, offset: next });
