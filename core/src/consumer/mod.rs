@@ -255,6 +255,9 @@ pub(crate) struct ConsumerInner {
     group_task: Mutex<Option<tokio::task::JoinHandle<()>>>,
     /// poll calls in progress: a poll waiting for data counts as polling for max.poll.interval.ms.
     pub polling: std::sync::atomic::AtomicUsize,
+    /// Rounds of the fetch manager (each scans every partition under the state lock), for
+    /// statistics and for the test that polls must not cause them.
+    pub fetch_rounds: std::sync::atomic::AtomicU64,
 }
 
 impl ConsumerInner {
@@ -371,6 +374,7 @@ impl Consumer {
             outstanding: Mutex::new(None),
             group_task: Mutex::new(None),
             polling: std::sync::atomic::AtomicUsize::new(0),
+            fetch_rounds: std::sync::atomic::AtomicU64::new(0),
         });
         handle.spawn(source::run(inner.clone()));
         if has_group {
@@ -789,13 +793,17 @@ impl Consumer {
 
     fn take_raw_event(&self) -> Option<Event> {
         let mut st = self.inner.lock();
-        let threshold = self.inner.config.queued_min_messages;
+        // The fetch manager stops fetching new data at queued.min.messages and resumes below
+        // half of it: only the poll that crosses that line wakes it. Waking it on every poll
+        // made it scan every partition under this lock once per message.
+        let resume_below = self.inner.config.queued_min_messages.div_ceil(2);
         let auto_store = self.inner.config.enable_auto_offset_store && self.inner.config.group_id.is_some();
         while let Some((version, ev)) = st.queue.pop_front() {
             let is_msg = matches!(ev, Event::Message(_));
             if is_msg {
-                st.queued_messages = st.queued_messages.saturating_sub(1);
-                if st.queued_messages + 1 == threshold / 2 {
+                let before = st.queued_messages;
+                st.queued_messages = before.saturating_sub(1);
+                if before >= resume_below && st.queued_messages < resume_below {
                     self.inner.wake.notify_one();
                 }
             }
@@ -813,13 +821,9 @@ impl Consumer {
                         p.stored = Some(m.offset + 1);
                     }
                 }
-                if st.queued_messages < threshold / 2 {
-                    self.inner.wake.notify_one();
-                }
                 return Some(ev);
             }
         }
-        self.inner.wake.notify_one();
         None
     }
 
@@ -885,5 +889,42 @@ fn initial_position(offset: Offset) -> Position {
     match offset {
         Offset::Offset(o) if o >= 0 => Position::At(o),
         other => Position::Resolve(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::Ordering;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::producer::{Producer, ProducerRecord};
+
+    /// Defect: every poll below half of queued.min.messages woke the fetch manager, which then
+    /// scanned every partition under the state lock: one round per message polled.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn polls_below_half_full_do_not_wake_the_fetch_manager() {
+        let cluster = ferrokafka_testkit::Cluster::builder().start().expect("testkit");
+        let config = ClientConfig::from_pairs([("bootstrap.servers", cluster.bootstrap())]).expect("config");
+        let producer = Producer::new(&config).expect("producer");
+        let n = 3000;
+        let sends: Vec<_> = (0..n).map(|i| producer.send(ProducerRecord::new("rounds").value(format!("{i}"))).expect("send")).collect();
+        producer.flush(Duration::from_secs(30)).await.expect("flush");
+        for s in sends {
+            s.await.expect("delivered");
+        }
+        let consumer = Consumer::new(&config).expect("consumer");
+        consumer.assign(&[TopicPartitionOffset::new("rounds", 0, Offset::Beginning)]).expect("assign");
+        let mut got = 0;
+        let mut rounds_at_first = None;
+        while got < n {
+            if let Some(Event::Message(_)) = consumer.poll(Duration::from_secs(10)).await {
+                got += 1;
+                rounds_at_first.get_or_insert(consumer.inner.fetch_rounds.load(Ordering::Relaxed));
+            }
+        }
+        let rounds = consumer.inner.fetch_rounds.load(Ordering::Relaxed) - rounds_at_first.unwrap_or(0);
+        // A few rounds per fetch answer and long-poll timeout; not one per message.
+        assert!(rounds < 300, "{rounds} fetch-manager rounds while {n} messages were polled");
     }
 }

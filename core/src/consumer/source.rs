@@ -38,6 +38,7 @@ pub(crate) async fn run(inner: Arc<ConsumerInner>) {
     let mut last_refresh: Option<Instant> = None;
     loop {
         let woken = inner.wake.notified();
+        inner.fetch_rounds.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut need_metadata: Vec<String> = Vec::new();
         let mut groups: HashMap<i32, Vec<Work>> = HashMap::new();
         let mut next_retry: Option<Instant> = None;
