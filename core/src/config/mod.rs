@@ -78,6 +78,9 @@ pub struct PropertyDef {
     pub java_name: Option<&'static str>,
     /// Client types it applies to.
     pub scope: Scope,
+    /// Values librdkafka accepts that ferrokafka refuses, each with the reason the error gives
+    /// (librdkafka's "Unsupported value" for features missing from a build).
+    pub unsupported: &'static [(&'static str, &'static str)],
 }
 
 mod table;
@@ -89,6 +92,64 @@ pub use views::{Acks, CommonConfig, ConsumerConfig, IsolationLevel, OffsetReset,
 /// Finds a property by its canonical name or an alias.
 pub fn property(key: &str) -> Option<&'static PropertyDef> {
     PROPERTIES.iter().find(|p| p.name == key || p.aliases.contains(&key))
+}
+
+/// The outcome of setting a property, with librdkafka's numbers (`rd_kafka_conf_res_t`), which
+/// bindings hand on unchanged (php-rdkafka throws them as the exception code).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(i32)]
+pub enum ConfResult {
+    /// `RD_KAFKA_CONF_OK`: the value was stored.
+    Ok = 0,
+    /// `RD_KAFKA_CONF_INVALID`: the property exists but the value was refused.
+    Invalid = -1,
+    /// `RD_KAFKA_CONF_UNKNOWN`: no property of that name.
+    Unknown = -2,
+}
+
+impl ConfResult {
+    /// librdkafka's number for it.
+    pub fn code(self) -> i32 {
+        self as i32
+    }
+}
+
+/// Why a property could not be set: librdkafka's result code and message text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfError {
+    /// [`ConfResult::Invalid`] or [`ConfResult::Unknown`].
+    pub result: ConfResult,
+    /// librdkafka's wording, e.g. `No such configuration property: "foo"`.
+    pub message: String,
+}
+
+impl ConfError {
+    fn unknown(key: &str) -> ConfError {
+        ConfError { result: ConfResult::Unknown, message: format!("No such configuration property: \"{key}\"") }
+    }
+
+    fn invalid(message: String) -> ConfError {
+        ConfError { result: ConfResult::Invalid, message }
+    }
+
+    /// librdkafka's number for the result (-1 invalid, -2 unknown).
+    pub fn code(&self) -> i32 {
+        self.result.code()
+    }
+}
+
+impl std::fmt::Display for ConfError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ConfError {}
+
+impl From<ConfError> for Error {
+    fn from(e: ConfError) -> Error {
+        Error::new(ErrorKind::InvalidArg, e.message)
+    }
 }
 
 /// Client configuration: canonical property name -> value as set.
@@ -103,13 +164,17 @@ impl ClientConfig {
         Self::default()
     }
 
-    /// Sets `key` (a canonical name or alias) to `value` after validating it.
+    /// Sets `key` (a canonical name or alias) to `value` after validating it, like
+    /// `rd_kafka_conf_set`: the error says whether the name is unknown or the value invalid, in
+    /// librdkafka's words. An empty value resets a string property to its default.
+    pub fn try_set(&mut self, key: &str, value: &str) -> std::result::Result<(), ConfError> {
+        let def = property(key).ok_or_else(|| ConfError::unknown(key))?;
+        store(&mut self.values, def, key, value)
+    }
+
+    /// [`ClientConfig::try_set`] with the crate's error (kind `InvalidArg`, the same message).
     pub fn set(&mut self, key: &str, value: &str) -> Result<&mut Self> {
-        let def = property(key).ok_or_else(|| {
-            Error::new(ErrorKind::InvalidArg, format!("No such configuration property: \"{key}\""))
-        })?;
-        validate(def, key, value)?;
-        self.values.insert(def.name, value.trim().to_string());
+        self.try_set(key, value)?;
         Ok(self)
     }
 
@@ -173,7 +238,6 @@ impl ClientConfig {
             .collect()
     }
 
-
     fn effective(&self, def: &PropertyDef) -> Option<&str> {
         self.values.get(def.name).map(String::as_str).or(def.default)
     }
@@ -182,7 +246,118 @@ impl ClientConfig {
     fn effective_of(&self, name: &str) -> Option<&str> {
         property(name).and_then(|def| self.effective(def))
     }
+}
 
+/// Validates `value` and stores its canonical form under the property's canonical name, or
+/// removes the entry when the value resets the property to its default.
+fn store(
+    values: &mut IndexMap<&'static str, String>,
+    def: &'static PropertyDef,
+    key: &str,
+    value: &str,
+) -> std::result::Result<(), ConfError> {
+    match parse_value(def, key, value)? {
+        Some(v) => {
+            values.insert(def.name, v);
+        }
+        None => {
+            values.shift_remove(def.name);
+        }
+    }
+    Ok(())
+}
+
+/// Checks `value` against the property (`key` is the name the caller used, which the messages
+/// repeat) and returns what to store: `Some(canonical form)` (enum words as the table spells
+/// them, `true`/`false`, plain numbers, so `dump` shows what librdkafka's would), or `None` when an
+/// empty value resets a string property to its default, as librdkafka treats "" as NULL.
+///
+/// The messages are librdkafka's (`rd_kafka_anyconf_set_prop` in rdkafka_conf.c), except that
+/// its range errors end in a stray newline, left out here, and a value librdkafka knows but
+/// ferrokafka does not support yet says why.
+fn parse_value(def: &PropertyDef, key: &str, value: &str) -> std::result::Result<Option<String>, ConfError> {
+    let v = value.trim();
+    let bad = |message: String| Err(ConfError::invalid(message));
+    if v.is_empty() {
+        return match def.kind {
+            Kind::String | Kind::Brokers => Ok(None),
+            Kind::Bool => bad(format!("Bool configuration property \"{key}\" cannot be set to empty value")),
+            Kind::Int { .. } => bad(format!("Integer configuration property \"{key}\" cannot be set to empty value")),
+            Kind::Float { .. } => bad(format!("Float configuration property \"{key}\" cannot be set to empty value")),
+            Kind::Enum(_) | Kind::Flags(_) => bad(format!("Configuration property \"{key}\" cannot be set to empty value")),
+        };
+    }
+    let unsupported = |word: &str| {
+        let why = def.unsupported.iter().find(|(w, _)| *w == word).map(|(_, why)| *why);
+        why.map(|why| format!("Unsupported value \"{word}\" for configuration property \"{key}\": {why}"))
+    };
+    let canonical = match def.kind {
+        Kind::String => v.to_string(),
+        Kind::Brokers => match parse_brokers(v) {
+            Ok(_) => v.to_string(),
+            Err(why) => return bad(format!("Invalid value \"{v}\" for configuration property \"{key}\": {why}")),
+        },
+        Kind::Bool => match parse_bool(v) {
+            Some(b) => b.to_string(),
+            None => return bad(format!("Expected bool value for \"{key}\": true or false")),
+        },
+        Kind::Int { min, max } => match v.parse::<i64>() {
+            Ok(n) if (min..=max).contains(&n) => n.to_string(),
+            Ok(n) => return bad(format!("Configuration property \"{key}\" value {n} is outside allowed range {min}..{max}")),
+            Err(_) => return bad(format!("Invalid value for configuration property \"{key}\"")),
+        },
+        Kind::Float { min, max } => match v.parse::<f64>() {
+            Ok(n) if (min..=max).contains(&n) => n.to_string(),
+            Ok(n) if !n.is_nan() => {
+                let (n, min, max) = (format_g(n), format_g(min), format_g(max));
+                return bad(format!("Configuration property \"{key}\" value {n} is outside allowed range {min}..{max}"));
+            }
+            _ => return bad(format!("Invalid value for configuration property \"{key}\"")),
+        },
+        Kind::Enum(allowed) => match allowed.iter().find(|a| a.eq_ignore_ascii_case(v)) {
+            Some(word) => word.to_string(),
+            None => return bad(format!("Invalid value \"{v}\" for configuration property \"{key}\"")),
+        },
+        Kind::Flags(allowed) => {
+            let mut words = Vec::new();
+            for flag in split_list(v) {
+                match allowed.iter().find(|a| a.eq_ignore_ascii_case(flag)) {
+                    Some(word) => words.push(*word),
+                    None => return bad(format!("Invalid value \"{flag}\" for configuration property \"{key}\"")),
+                }
+            }
+            if let Some(message) = words.iter().find_map(|w| unsupported(w)) {
+                return bad(message);
+            }
+            return Ok(Some(words.join(",")));
+        }
+    };
+    match unsupported(&canonical) {
+        Some(message) => bad(message),
+        None => Ok(Some(canonical)),
+    }
+}
+
+/// C's `%g` (six significant digits, exponent form outside 1e-4..1e6), which librdkafka's range
+/// errors for fractional properties use: 9999999 prints as `1e+07`.
+fn format_g(x: f64) -> String {
+    fn trim(s: &str) -> &str {
+        if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.') } else { s }
+    }
+    if x == 0.0 || !x.is_finite() {
+        return if x.is_nan() { "nan".into() } else if x.is_infinite() { (if x > 0.0 { "inf" } else { "-inf" }).into() } else { "0".into() };
+    }
+    // Rounding to six digits first decides the exponent (999999.5 is 1e+06).
+    let sci = format!("{x:.5e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    if !(-4..6).contains(&exp) {
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{}e{sign}{:02}", trim(mantissa), exp.unsigned_abs())
+    } else {
+        let decimals = usize::try_from(5 - exp).unwrap_or(0);
+        trim(&format!("{x:.decimals$}")).to_string()
+    }
 }
 
 fn invalid(name: &str, value: &str, why: &str) -> Error {
@@ -203,51 +378,6 @@ fn parse_bool(value: &str) -> Option<bool> {
 /// Non-empty, trimmed items of a comma-separated list.
 fn split_list(value: &str) -> impl Iterator<Item = &str> {
     value.split(',').map(str::trim).filter(|s| !s.is_empty())
-}
-
-/// Checks `value` against the property's kind; `key` is the name the caller used.
-fn validate(def: &PropertyDef, key: &str, value: &str) -> Result<()> {
-    let v = value.trim();
-    let bad = |why: String| Err(invalid(key, value, &why));
-    match def.kind {
-        Kind::String => {}
-        Kind::Bool => {
-            if parse_bool(v).is_none() {
-                return bad("must be true or false".into());
-            }
-        }
-        Kind::Int { min, max } => match v.parse::<i64>() {
-            Ok(n) if (min..=max).contains(&n) => {}
-            _ => return bad(format!("must be an integer between {min} and {max}")),
-        },
-        Kind::Float { min, max } => match v.parse::<f64>() {
-            Ok(n) if n.is_finite() && (min..=max).contains(&n) => {}
-            _ => return bad(format!("must be a number between {min} and {max}")),
-        },
-        Kind::Enum(allowed) => {
-            if !allowed.iter().any(|a| a.eq_ignore_ascii_case(v)) {
-                return bad(format!("allowed values are {}", allowed.join(", ")));
-            }
-        }
-        Kind::Flags(allowed) => {
-            for flag in split_list(v) {
-                if !allowed.iter().any(|a| a.eq_ignore_ascii_case(flag)) {
-                    return bad(format!("unknown value \"{flag}\"; allowed values are {}", allowed.join(", ")));
-                }
-            }
-        }
-        Kind::Brokers => {
-            if let Err(why) = parse_brokers(v) {
-                return bad(why);
-            }
-        }
-    }
-    if def.name == "api.version.request" && parse_bool(v) == Some(false) {
-        return bad(
-            "false is not supported: ferrokafka always uses ApiVersions and needs brokers >= 0.10".into(),
-        );
-    }
-    Ok(())
 }
 
 /// Parses a broker list into `host:port` strings (default port 9092). An empty list is `Ok`
@@ -318,7 +448,7 @@ mod tests {
                 assert!(names.insert(alias), "duplicate alias {alias}");
             }
             if let Some(default) = def.default {
-                validate(def, def.name, default).unwrap_or_else(|e| panic!("default of {}: {e}", def.name));
+                parse_value(def, def.name, default).unwrap_or_else(|e| panic!("default of {}: {e}", def.name));
             }
             assert!(!def.doc.is_empty(), "{} undocumented", def.name);
         }
@@ -397,37 +527,84 @@ mod tests {
         assert!(!dump.iter().any(|(k, _)| k == "group.id"), "unset without default is left out");
     }
 
+    /// The result code and librdkafka's exact text for `set(key, value)` on a fresh configuration.
+    fn refused(key: &str, value: &str) -> (i32, String) {
+        let err = ClientConfig::new().try_set(key, value).unwrap_err();
+        (err.code(), err.message)
+    }
+
     #[test]
-    fn clear_errors() {
+    fn unknown_and_invalid_are_told_apart_in_librdkafkas_words() {
+        assert_eq!(refused("foo.bar", "1"), (-2, "No such configuration property: \"foo.bar\"".into()));
+        assert_eq!(refused("acks", "7"), (-1, "Invalid value \"7\" for configuration property \"acks\"".into()));
+        assert_eq!(
+            refused("batch.num.messages", "0"),
+            (-1, "Configuration property \"batch.num.messages\" value 0 is outside allowed range 1..1000000".into())
+        );
+        assert_eq!(
+            refused("batch.num.messages", "many"),
+            (-1, "Invalid value for configuration property \"batch.num.messages\"".into())
+        );
+        // Fractional properties print with C's %g, as librdkafka's message does.
+        assert_eq!(
+            refused("linger.ms", "9999999"),
+            (-1, "Configuration property \"linger.ms\" value 1e+07 is outside allowed range 0..900000".into())
+        );
+        assert_eq!(
+            refused("linger.ms", "-0.5"),
+            (-1, "Configuration property \"linger.ms\" value -0.5 is outside allowed range 0..900000".into())
+        );
+        assert_eq!(refused("linger.ms", "NaN").1, "Invalid value for configuration property \"linger.ms\"");
+        assert_eq!(
+            refused("enable.idempotence", "yes"),
+            (-1, "Expected bool value for \"enable.idempotence\": true or false".into())
+        );
+        assert_eq!(
+            refused("debug", "broker,nope"),
+            (-1, "Invalid value \"nope\" for configuration property \"debug\"".into())
+        );
+        // Empty values: strings go back to their default, the others are refused.
+        assert_eq!(refused("batch.size", ""), (-1, "Integer configuration property \"batch.size\" cannot be set to empty value".into()));
+        assert_eq!(refused("check.crcs", " "), (-1, "Bool configuration property \"check.crcs\" cannot be set to empty value".into()));
+        assert_eq!(refused("linger.ms", ""), (-1, "Float configuration property \"linger.ms\" cannot be set to empty value".into()));
+        assert_eq!(refused("isolation.level", ""), (-1, "Configuration property \"isolation.level\" cannot be set to empty value".into()));
         let mut config = ClientConfig::new();
-        let err = config.set("foo.bar", "1").unwrap_err();
-        assert_eq!(err.kind, ErrorKind::InvalidArg);
-        assert_eq!(err.message, "No such configuration property: \"foo.bar\"");
-        let err = config.set("acks", "7").unwrap_err();
+        config.set("client.id", "app").unwrap();
+        config.set("client.id", "").unwrap();
+        assert_eq!(config.get("client.id").as_deref(), Some("rdkafka"));
+        assert!(!config.is_set("client.id"));
+        // The name the caller used is the one the message repeats.
+        assert!(refused("queue.buffering.max.ms", "abc").1.contains("\"queue.buffering.max.ms\""));
+        // Values librdkafka knows but ferrokafka does not support yet say so.
         assert_eq!(
-            err.message,
-            "Invalid value \"7\" for configuration property \"acks\": allowed values are -1, 0, 1, all"
+            refused("security.protocol", "SSL"),
+            (-1, "Unsupported value \"ssl\" for configuration property \"security.protocol\": TLS is not supported yet, only plaintext".into())
         );
-        let err = config.set("batch.num.messages", "0").unwrap_err();
-        assert_eq!(
-            err.message,
-            "Invalid value \"0\" for configuration property \"batch.num.messages\": must be an integer between 1 and 1000000"
-        );
-        let err = config.set("linger.ms", "-1").unwrap_err();
-        assert!(err.message.contains("\"linger.ms\": must be a number between 0 and 900000"), "{err}");
-        let err = config.set("enable.idempotence", "yes").unwrap_err();
-        assert!(err.message.ends_with("must be true or false"), "{err}");
-        let err = config.set("debug", "broker,nope").unwrap_err();
-        assert!(err.message.contains("unknown value \"nope\""), "{err}");
-        let err = config.set("queue.buffering.max.ms", "abc").unwrap_err();
-        assert!(err.message.contains("\"queue.buffering.max.ms\""), "the name the caller used: {err}");
-        let err = config.set("api.version.request", "false").unwrap_err();
-        assert!(err.message.contains("not supported"), "{err}");
+        assert!(refused("security.protocol", "sasl_ssl").1.contains("TLS and SASL are not supported yet"));
+        let (code, message) = refused("api.version.request", "0");
+        assert_eq!(code, -1);
+        assert!(message.starts_with("Unsupported value \"false\" for configuration property \"api.version.request\""), "{message}");
+        assert!(message.contains("not supported"), "{message}");
+        // The crate error carries the same text.
+        let err = ClientConfig::new().set("foo.bar", "1").unwrap_err();
+        assert_eq!((err.kind, err.message.as_str()), (ErrorKind::InvalidArg, "No such configuration property: \"foo.bar\""));
+        // Nothing was stored by the failed calls.
+        let mut config = ClientConfig::new();
+        assert!(config.set("acks", "7").is_err() && config.set("linger.ms", "-1").is_err());
+        assert!(!config.is_set("acks") && !config.is_set("linger.ms"));
         config.set("api.version.request", "true").unwrap();
         config.set("broker.version.fallback", "0.9.0").unwrap();
-        assert!(config.set("security.protocol", "ssl").is_err());
-        // Nothing was stored by the failed calls.
-        assert!(!config.is_set("acks") && !config.is_set("linger.ms"));
+        config.set("security.protocol", "PlainText").unwrap();
+        assert_eq!(config.get("security.protocol").as_deref(), Some("plaintext"), "stored as the table spells it");
+    }
+
+    #[test]
+    fn percent_g() {
+        for (x, s) in [(0.0, "0"), (5.0, "5"), (0.5, "0.5"), (900000.0, "900000"), (9999999.0, "1e+07"), (999999.5, "1e+06"),
+            (-1.0, "-1"), (0.0001, "0.0001"), (0.00001234, "1.234e-05"), (123.456789, "123.457")]
+        {
+            assert_eq!(format_g(x), s, "{x}");
+        }
     }
 
     #[test]

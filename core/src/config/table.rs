@@ -13,7 +13,7 @@ pub(super) const PARTITIONER_VALUES: &[&str] =
     &["random", "consistent", "consistent_random", "murmur2", "murmur2_random", "fnv1a", "fnv1a_random"];
 const OFFSET_RESET_VALUES: &[&str] = &["smallest", "earliest", "beginning", "largest", "latest", "end", "error"];
 const ISOLATION_VALUES: &[&str] = &["read_uncommitted", "read_committed"];
-const SECURITY_PROTOCOL_VALUES: &[&str] = &["plaintext"];
+const SECURITY_PROTOCOL_VALUES: &[&str] = &["plaintext", "ssl", "sasl_plaintext", "sasl_ssl"];
 
 /// Largest `i32`, librdkafka's usual "unbounded" upper limit.
 const I32_MAX: i64 = i32::MAX as i64;
@@ -33,6 +33,7 @@ pub static PROPERTIES: &[PropertyDef] = &[
         kind: Kind::Brokers,
         doc: "Initial brokers, a comma-separated list of host[:port] (port defaults to 9092). Required.",
         java_name: Some("bootstrap.servers"),
+        unsupported: &[],
         scope: Scope::Both,
     },
     PropertyDef {
@@ -42,6 +43,7 @@ pub static PROPERTIES: &[PropertyDef] = &[
         kind: Kind::String,
         doc: "Client identifier sent with every request (librdkafka's default, so broker quotas keyed on it keep working).",
         java_name: Some("client.id"),
+        unsupported: &[],
         scope: Scope::Both,
     },
     PropertyDef {
@@ -51,6 +53,7 @@ pub static PROPERTIES: &[PropertyDef] = &[
         kind: int(1000, 1_000_000_000),
         doc: "Largest record (and, for the producer, record batch) the client will send; larger records fail with MSG_SIZE_TOO_LARGE at send time.",
         java_name: Some("max.request.size"),
+        unsupported: &[],
         scope: Scope::Both,
     },
     PropertyDef {
@@ -60,6 +63,7 @@ pub static PROPERTIES: &[PropertyDef] = &[
         kind: int(1, 1_000_000),
         doc: "Most requests outstanding per broker connection. With enable.idempotence the producer uses at most 5 per partition.",
         java_name: Some("max.in.flight.requests.per.connection"),
+        unsupported: &[],
         scope: Scope::Both,
     },
     PropertyDef {
@@ -69,6 +73,7 @@ pub static PROPERTIES: &[PropertyDef] = &[
         kind: int(-1, 3_600_000),
         doc: "Period of the proactive metadata refresh; -1 disables it (metadata is then refreshed only on errors).",
         java_name: None,
+        unsupported: &[],
         scope: Scope::Both,
     },
     PropertyDef {
@@ -78,6 +83,7 @@ pub static PROPERTIES: &[PropertyDef] = &[
         kind: int(1, 86_400_000),
         doc: "Age after which cached metadata is considered stale and refetched before use.",
         java_name: Some("metadata.max.age.ms"),
+        unsupported: &[],
         scope: Scope::Both,
     },
     PropertyDef {
@@ -87,6 +93,7 @@ pub static PROPERTIES: &[PropertyDef] = &[
         kind: Kind::Flags(DEBUG_CONTEXTS),
         doc: "Comma-separated debug contexts to log (librdkafka's names; `all` for everything).",
         java_name: None,
+        unsupported: &[],
         scope: Scope::Both,
     },
     PropertyDef {
@@ -96,6 +103,7 @@ pub static PROPERTIES: &[PropertyDef] = &[
         kind: int(10, 300_000),
         doc: "Default timeout for network requests (connection setup and requests without a more specific timeout).",
         java_name: None,
+        unsupported: &[],
         scope: Scope::Both,
     },
     PropertyDef {
@@ -105,6 +113,7 @@ pub static PROPERTIES: &[PropertyDef] = &[
         kind: Kind::Bool,
         doc: "Enable TCP keep-alives (SO_KEEPALIVE) on broker sockets.",
         java_name: None,
+        unsupported: &[],
         scope: Scope::Both,
     },
     PropertyDef {
@@ -114,6 +123,7 @@ pub static PROPERTIES: &[PropertyDef] = &[
         kind: Kind::Bool,
         doc: "Disable Nagle's algorithm (TCP_NODELAY) on broker sockets.",
         java_name: None,
+        unsupported: &[],
         scope: Scope::Both,
     },
     PropertyDef {
@@ -123,6 +133,7 @@ pub static PROPERTIES: &[PropertyDef] = &[
         kind: int(0, 3_600_000),
         doc: "First wait before reconnecting to a broker; doubles up to reconnect.backoff.max.ms.",
         java_name: Some("reconnect.backoff.ms"),
+        unsupported: &[],
         scope: Scope::Both,
     },
     PropertyDef {
@@ -132,6 +143,7 @@ pub static PROPERTIES: &[PropertyDef] = &[
         kind: int(0, 3_600_000),
         doc: "Longest wait before reconnecting to a broker.",
         java_name: Some("reconnect.backoff.max.ms"),
+        unsupported: &[],
         scope: Scope::Both,
     },
     PropertyDef {
@@ -141,6 +153,7 @@ pub static PROPERTIES: &[PropertyDef] = &[
         kind: int(1, 300_000),
         doc: "First wait before retrying a failed request; grows exponentially up to retry.backoff.max.ms.",
         java_name: Some("retry.backoff.ms"),
+        unsupported: &[],
         scope: Scope::Both,
     },
     PropertyDef {
@@ -150,6 +163,7 @@ pub static PROPERTIES: &[PropertyDef] = &[
         kind: int(1, 300_000),
         doc: "Longest wait before retrying a failed request.",
         java_name: Some("retry.backoff.max.ms"),
+        unsupported: &[],
         scope: Scope::Both,
     },
     PropertyDef {
@@ -159,6 +173,7 @@ pub static PROPERTIES: &[PropertyDef] = &[
         kind: Kind::Bool,
         doc: "Query the broker's API versions (ApiVersions). Always on: `false` is refused because brokers older than 0.10 are not supported.",
         java_name: None,
+        unsupported: &[("false", "brokers older than 0.10 are not supported, so ferrokafka always uses ApiVersions")],
         scope: Scope::Both,
     },
     PropertyDef {
@@ -168,6 +183,7 @@ pub static PROPERTIES: &[PropertyDef] = &[
         kind: int(1, 300_000),
         doc: "Timeout of the ApiVersions request on a new connection.",
         java_name: None,
+        unsupported: &[],
         scope: Scope::Both,
     },
     PropertyDef {
@@ -177,6 +193,7 @@ pub static PROPERTIES: &[PropertyDef] = &[
         kind: Kind::String,
         doc: "Accepted for compatibility only: librdkafka uses it when api.version.request=false, which ferrokafka does not support, so it has no effect.",
         java_name: None,
+        unsupported: &[],
         scope: Scope::Both,
     },
     PropertyDef {
@@ -186,6 +203,11 @@ pub static PROPERTIES: &[PropertyDef] = &[
         kind: Kind::Enum(SECURITY_PROTOCOL_VALUES),
         doc: "Protocol to talk to brokers. Only `plaintext` is supported so far; ssl and sasl_* are refused rather than ignored.",
         java_name: Some("security.protocol"),
+        unsupported: &[
+            ("ssl", "TLS is not supported yet, only plaintext"),
+            ("sasl_plaintext", "SASL is not supported yet, only plaintext"),
+            ("sasl_ssl", "TLS and SASL are not supported yet, only plaintext"),
+        ],
         scope: Scope::Both,
     },
     // ---- producer ----
@@ -196,6 +218,7 @@ pub static PROPERTIES: &[PropertyDef] = &[
         kind: Kind::Enum(ACKS_VALUES),
         doc: "Acknowledgements the leader waits for: 0 none (no response), 1 the leader, -1/all every in-sync replica.",
         java_name: Some("acks"),
+        unsupported: &[],
         scope: Scope::Producer,
     },
     PropertyDef {
@@ -205,6 +228,7 @@ pub static PROPERTIES: &[PropertyDef] = &[
         kind: Kind::Float { min: 0.0, max: 900_000.0 },
         doc: "How long a batch may wait for more records before it is sent (fractions of a millisecond allowed).",
         java_name: Some("linger.ms"),
+        unsupported: &[],
         scope: Scope::Producer,
     },
     PropertyDef {
@@ -214,6 +238,7 @@ pub static PROPERTIES: &[PropertyDef] = &[
         kind: int(1, 1_000_000),
         doc: "Most records in one batch.",
         java_name: None,
+        unsupported: &[],
         scope: Scope::Producer,
     },
     PropertyDef {
@@ -223,6 +248,7 @@ pub static PROPERTIES: &[PropertyDef] = &[
         kind: int(1, I32_MAX),
         doc: "Most bytes (uncompressed, with framing) in one batch; a first record larger than this still gets a batch of its own.",
         java_name: Some("batch.size"),
+        unsupported: &[],
         scope: Scope::Producer,
     },
     PropertyDef {
@@ -232,6 +258,7 @@ pub static PROPERTIES: &[PropertyDef] = &[
         kind: Kind::Enum(COMPRESSION_VALUES),
         doc: "Codec for produced batches: none, gzip, snappy, lz4 or zstd (zstd needs Kafka >= 2.1).",
         java_name: Some("compression.type"),
+        unsupported: &[],
         scope: Scope::Producer,
     },
     PropertyDef {
@@ -241,6 +268,7 @@ pub static PROPERTIES: &[PropertyDef] = &[
         kind: int(-1, 12),
         doc: "Codec level: gzip 0-9, lz4 0-12, zstd 1-12 here; -1 is the codec's default; snappy has none.",
         java_name: Some("compression.gzip.level / compression.lz4.level / compression.zstd.level"),
+        unsupported: &[],
         scope: Scope::Producer,
     },
     PropertyDef {
@@ -250,6 +278,7 @@ pub static PROPERTIES: &[PropertyDef] = &[
         kind: int(0, I32_MAX),
         doc: "Longest time a record may take to be delivered, retries included; 0 is infinite.",
         java_name: Some("delivery.timeout.ms"),
+        unsupported: &[],
         scope: Scope::Producer,
     },
     PropertyDef {
@@ -259,6 +288,7 @@ pub static PROPERTIES: &[PropertyDef] = &[
         kind: int(1, 900_000),
         doc: "Produce request timeout the broker enforces (acks != 0), and how long the client waits for a response.",
         java_name: Some("request.timeout.ms"),
+        unsupported: &[],
         scope: Scope::Both,
     },
     PropertyDef {
@@ -268,6 +298,7 @@ pub static PROPERTIES: &[PropertyDef] = &[
         kind: int(0, I32_MAX),
         doc: "How many times a failed batch is retried (message.timeout.ms bounds the total time anyway).",
         java_name: Some("retries"),
+        unsupported: &[],
         scope: Scope::Producer,
     },
     PropertyDef {
@@ -277,6 +308,7 @@ pub static PROPERTIES: &[PropertyDef] = &[
         kind: int(0, I32_MAX),
         doc: "Most records waiting in the producer (all partitions); send fails with QUEUE_FULL beyond it. 0 disables the limit.",
         java_name: None,
+        unsupported: &[],
         scope: Scope::Producer,
     },
     PropertyDef {
@@ -286,6 +318,7 @@ pub static PROPERTIES: &[PropertyDef] = &[
         kind: int(1, I32_MAX),
         doc: "Most KiB of records waiting in the producer; send fails with QUEUE_FULL beyond it.",
         java_name: Some("buffer.memory (in bytes)"),
+        unsupported: &[],
         scope: Scope::Producer,
     },
     PropertyDef {
@@ -295,6 +328,7 @@ pub static PROPERTIES: &[PropertyDef] = &[
         kind: Kind::Bool,
         doc: "Idempotent producer: exactly-once, in-order delivery per partition (InitProducerId, sequence numbers, at most 5 in flight).",
         java_name: Some("enable.idempotence"),
+        unsupported: &[],
         scope: Scope::Producer,
     },
     PropertyDef {
@@ -304,6 +338,7 @@ pub static PROPERTIES: &[PropertyDef] = &[
         kind: Kind::Enum(PARTITIONER_VALUES),
         doc: "Key -> partition mapping. Default murmur2_random, Java's; librdkafka's default is consistent_random.",
         java_name: Some("partitioner.class"),
+        unsupported: &[],
         scope: Scope::Producer,
     },
     PropertyDef {
@@ -313,6 +348,7 @@ pub static PROPERTIES: &[PropertyDef] = &[
         kind: int(0, 900_000),
         doc: "How long records without a key stick to one partition before another is picked; 0 picks per record.",
         java_name: None,
+        unsupported: &[],
         scope: Scope::Producer,
     },
     // ---- consumer ----
@@ -323,6 +359,7 @@ pub static PROPERTIES: &[PropertyDef] = &[
         kind: Kind::String,
         doc: "Consumer group; needed for subscribe and offset commits.",
         java_name: Some("group.id"),
+        unsupported: &[],
         scope: Scope::Consumer,
     },
     PropertyDef {
@@ -332,6 +369,7 @@ pub static PROPERTIES: &[PropertyDef] = &[
         kind: Kind::String,
         doc: "Static group membership id (KIP-345, Kafka >= 2.3).",
         java_name: Some("group.instance.id"),
+        unsupported: &[],
         scope: Scope::Consumer,
     },
     PropertyDef {
@@ -341,6 +379,7 @@ pub static PROPERTIES: &[PropertyDef] = &[
         kind: Kind::String,
         doc: "Protocol type sent in JoinGroup (classic protocol).",
         java_name: None,
+        unsupported: &[],
         scope: Scope::Consumer,
     },
     PropertyDef {
@@ -350,6 +389,7 @@ pub static PROPERTIES: &[PropertyDef] = &[
         kind: Kind::Flags(&["range", "roundrobin", "cooperative-sticky"]),
         doc: "Assignors offered in JoinGroup, preferred first.",
         java_name: Some("partition.assignment.strategy"),
+        unsupported: &[],
         scope: Scope::Consumer,
     },
     PropertyDef {
@@ -359,6 +399,7 @@ pub static PROPERTIES: &[PropertyDef] = &[
         kind: int(1, 3_600_000),
         doc: "Group session timeout: without heartbeats for this long the member is removed.",
         java_name: Some("session.timeout.ms"),
+        unsupported: &[],
         scope: Scope::Consumer,
     },
     PropertyDef {
@@ -368,6 +409,7 @@ pub static PROPERTIES: &[PropertyDef] = &[
         kind: int(1, 3_600_000),
         doc: "Interval between group heartbeats.",
         java_name: Some("heartbeat.interval.ms"),
+        unsupported: &[],
         scope: Scope::Consumer,
     },
     PropertyDef {
@@ -377,6 +419,7 @@ pub static PROPERTIES: &[PropertyDef] = &[
         kind: int(1, 86_400_000),
         doc: "Longest time between polls before the consumer leaves the group (MAX_POLL_EXCEEDED).",
         java_name: Some("max.poll.interval.ms"),
+        unsupported: &[],
         scope: Scope::Consumer,
     },
     PropertyDef {
@@ -386,6 +429,7 @@ pub static PROPERTIES: &[PropertyDef] = &[
         kind: Kind::Bool,
         doc: "Commit stored offsets periodically in the background.",
         java_name: Some("enable.auto.commit"),
+        unsupported: &[],
         scope: Scope::Consumer,
     },
     PropertyDef {
@@ -395,6 +439,7 @@ pub static PROPERTIES: &[PropertyDef] = &[
         kind: int(0, 86_400_000),
         doc: "Period of automatic commits; 0 disables them.",
         java_name: Some("auto.commit.interval.ms"),
+        unsupported: &[],
         scope: Scope::Consumer,
     },
     PropertyDef {
@@ -404,6 +449,7 @@ pub static PROPERTIES: &[PropertyDef] = &[
         kind: Kind::Bool,
         doc: "Store the offset of each record handed to the application, for the next commit.",
         java_name: None,
+        unsupported: &[],
         scope: Scope::Consumer,
     },
     PropertyDef {
@@ -413,6 +459,7 @@ pub static PROPERTIES: &[PropertyDef] = &[
         kind: int(1, 100_000_000),
         doc: "Least data the broker should gather before answering a fetch (or fetch.wait.max.ms passes).",
         java_name: Some("fetch.min.bytes"),
+        unsupported: &[],
         scope: Scope::Consumer,
     },
     PropertyDef {
@@ -422,6 +469,7 @@ pub static PROPERTIES: &[PropertyDef] = &[
         kind: int(0, 300_000),
         doc: "Longest time the broker may wait for fetch.min.bytes.",
         java_name: Some("fetch.max.wait.ms"),
+        unsupported: &[],
         scope: Scope::Consumer,
     },
     PropertyDef {
@@ -431,6 +479,7 @@ pub static PROPERTIES: &[PropertyDef] = &[
         kind: int(0, 2_147_483_135),
         doc: "Most data per fetch response (a first batch larger than this is still returned).",
         java_name: Some("fetch.max.bytes"),
+        unsupported: &[],
         scope: Scope::Consumer,
     },
     PropertyDef {
@@ -440,6 +489,7 @@ pub static PROPERTIES: &[PropertyDef] = &[
         kind: int(1, 1_000_000_000),
         doc: "Most data per partition in a fetch response.",
         java_name: Some("max.partition.fetch.bytes"),
+        unsupported: &[],
         scope: Scope::Consumer,
     },
     PropertyDef {
@@ -449,6 +499,7 @@ pub static PROPERTIES: &[PropertyDef] = &[
         kind: Kind::Enum(OFFSET_RESET_VALUES),
         doc: "Where to start without a valid offset: smallest/earliest/beginning, largest/latest/end, or error (_AUTO_OFFSET_RESET).",
         java_name: Some("auto.offset.reset"),
+        unsupported: &[],
         scope: Scope::Consumer,
     },
     PropertyDef {
@@ -458,6 +509,7 @@ pub static PROPERTIES: &[PropertyDef] = &[
         kind: Kind::Bool,
         doc: "Report _PARTITION_EOF each time the consumer reaches the end of a partition.",
         java_name: None,
+        unsupported: &[],
         scope: Scope::Consumer,
     },
     PropertyDef {
@@ -467,6 +519,7 @@ pub static PROPERTIES: &[PropertyDef] = &[
         kind: Kind::Bool,
         doc: "Verify the CRC32C of fetched batches.",
         java_name: Some("check.crcs"),
+        unsupported: &[],
         scope: Scope::Consumer,
     },
     PropertyDef {
@@ -476,6 +529,7 @@ pub static PROPERTIES: &[PropertyDef] = &[
         kind: int(1, 10_000_000),
         doc: "Records per partition the consumer tries to keep prefetched.",
         java_name: None,
+        unsupported: &[],
         scope: Scope::Consumer,
     },
     PropertyDef {
@@ -485,6 +539,7 @@ pub static PROPERTIES: &[PropertyDef] = &[
         kind: Kind::Enum(ISOLATION_VALUES),
         doc: "read_committed hides aborted transactional records and stops at the last stable offset; read_uncommitted returns everything.",
         java_name: Some("isolation.level"),
+        unsupported: &[],
         scope: Scope::Consumer,
     },
 ];
