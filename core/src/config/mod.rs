@@ -1,20 +1,42 @@
 //! Configuration: librdkafka-style string properties, validated when set, plus typed views.
 //!
-//! Every property ferrokafka understands is one row of [`PROPERTIES`]: its librdkafka name and
-//! aliases, default, allowed values, Java client name and what it does. Bindings that replace
-//! librdkafka pass the application's map through [`ClientConfig::set`] unchanged; the core reads
-//! the typed views ([`ClientConfig::producer`], [`ClientConfig::consumer`]).
+//! Every property librdkafka knows is one row of [`PROPERTIES`]: its name and aliases, which of
+//! librdkafka's two tables it belongs to ([`Level`]: global or topic), default, allowed values,
+//! Java client name, what it does here ([`Effect`]) and whether it is a credential. Bindings that
+//! replace librdkafka pass the application's map through [`ClientConfig::set`] (or
+//! [`TopicConfig::set`]) unchanged; the core reads the typed views ([`ClientConfig::producer`],
+//! [`ClientConfig::consumer`], [`ClientConfig::topic_settings`]).
 //!
-//! Nothing is silently ignored: an unknown property is an error (`No such configuration
-//! property`), as are values outside librdkafka's documented ranges (CONFIGURATION.md). The few
-//! properties accepted only for compatibility say so in their documentation.
+//! Setting a property behaves as `rd_kafka_conf_set` does: an unknown name is
+//! [`ConfResult::Unknown`] (`No such configuration property`), a value outside librdkafka's
+//! ranges or values is [`ConfResult::Invalid`], with librdkafka's texts. A topic property set on a
+//! [`ClientConfig`] goes to its default topic configuration, as in librdkafka; a global property
+//! set on a [`TopicConfig`] is unknown there.
+//!
+//! What is accepted but not acted on is said, not hidden: rows marked [`Effect::NoEffect`] (the
+//! features ferrokafka does not implement yet, OpenSSL and plugin settings, librdkafka internals)
+//! are accepted so that librdkafka configurations keep working, and
+//! [`ClientConfig::no_effect_set`] lists those an application set, for the client to log once.
+//! Callback properties ([`Effect::Callback`]) are refused as strings, as librdkafka refuses them.
+//! Values of credentials never appear in [`ClientConfig::dump`], [`ClientConfig::describe`],
+//! `Debug` output or error messages.
 //!
 //! Deliberate differences from librdkafka:
+//! - Canonical names are the Java ones where librdkafka has both (`bootstrap.servers`, `acks`,
+//!   `linger.ms`, `retries`, `compression.type`, `message.timeout.ms`,
+//!   `max.partition.fetch.bytes`); librdkafka's names are their aliases.
 //! - `partitioner` defaults to `murmur2_random` (Java-compatible); bindings replacing a librdkafka
 //!   wrapper set `consistent_random` themselves so existing keys keep their partitions.
-//! - `api.version.request=false` is refused: brokers older than 0.10 are not supported.
+//! - `api.version.request=false`, `security.protocol` other than plaintext and
+//!   `group.protocol=consumer` are refused with librdkafka's "Unsupported value" and the reason.
 //! - `acks` accepts -1, 0, 1 and `all` only (librdkafka takes -1..1000, but brokers reject anything
 //!   but -1, 0 and 1 with INVALID_REQUIRED_ACKS).
+//! - A [`TopicConfig`] given to [`ClientConfig::topic_settings`] overrides the default topic
+//!   configuration property by property; librdkafka replaces it as a whole.
+//! - Numbers are read in decimal only (librdkafka's `strtol` also takes hex, octal and trailing
+//!   garbage); the `+`/`-` prefixes of librdkafka's flag lists are not supported.
+
+use std::fmt;
 
 use indexmap::IndexMap;
 
@@ -29,6 +51,30 @@ pub enum Scope {
     Consumer,
     /// Every client (*).
     Both,
+}
+
+/// Which of librdkafka's two tables a property belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    /// "Global configuration properties": one value per client.
+    Global,
+    /// "Topic configuration properties": per topic, with a default set on the client.
+    Topic,
+}
+
+/// What setting a property does in ferrokafka.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Effect {
+    /// The clients read it.
+    Implemented,
+    /// Accepted for compatibility with librdkafka configurations, without effect here (yet).
+    NoEffect,
+    /// A pointer (callback, opaque, object) librdkafka only takes through a dedicated setter:
+    /// setting it from a string is refused.
+    Callback {
+        /// librdkafka's setter, named in the error.
+        setter: &'static str,
+    },
 }
 
 /// What values a property accepts.
@@ -64,7 +110,7 @@ pub enum Kind {
 /// One configuration property.
 #[derive(Clone, Copy, Debug)]
 pub struct PropertyDef {
-    /// The canonical (librdkafka) name.
+    /// The canonical name (librdkafka's, or the Java one where librdkafka has both).
     pub name: &'static str,
     /// Other names accepted for it (librdkafka aliases).
     pub aliases: &'static [&'static str],
@@ -78,6 +124,12 @@ pub struct PropertyDef {
     pub java_name: Option<&'static str>,
     /// Client types it applies to.
     pub scope: Scope,
+    /// librdkafka's global or topic table.
+    pub level: Level,
+    /// What setting it does here.
+    pub effect: Effect,
+    /// A credential (librdkafka's "sensitive"): its value is shown as [`REDACTED`].
+    pub sensitive: bool,
     /// Values librdkafka accepts that ferrokafka refuses, each with the reason the error gives
     /// (librdkafka's "Unsupported value" for features missing from a build).
     pub unsupported: &'static [(&'static str, &'static str)],
@@ -87,11 +139,30 @@ mod table;
 mod views;
 
 pub use table::PROPERTIES;
-pub use views::{Acks, CommonConfig, ConsumerConfig, IsolationLevel, OffsetReset, ProducerConfig};
+pub use views::{Acks, CommonConfig, ConsumerConfig, IsolationLevel, OffsetReset, ProducerConfig, TopicSettings};
 
-/// Finds a property by its canonical name or an alias.
+/// What dumps, descriptions and `Debug` show instead of a credential's value.
+pub const REDACTED: &str = "[redacted]";
+
+/// The properties of one table, in table order.
+pub fn properties(level: Level) -> impl Iterator<Item = &'static PropertyDef> {
+    PROPERTIES.iter().filter(move |p| p.level == level)
+}
+
+/// The callback properties, which only a dedicated setter can set (each names it).
+pub fn callback_properties() -> impl Iterator<Item = &'static PropertyDef> {
+    PROPERTIES.iter().filter(|p| matches!(p.effect, Effect::Callback { .. }))
+}
+
+/// Finds a property of one table by its canonical name or an alias.
+pub fn property_at(level: Level, key: &str) -> Option<&'static PropertyDef> {
+    properties(level).find(|p| p.name == key || p.aliases.contains(&key))
+}
+
+/// Finds a property by its canonical name or an alias, global table first (the order in which
+/// [`ClientConfig::set`] resolves a name).
 pub fn property(key: &str) -> Option<&'static PropertyDef> {
-    PROPERTIES.iter().find(|p| p.name == key || p.aliases.contains(&key))
+    property_at(Level::Global, key).or_else(|| property_at(Level::Topic, key))
 }
 
 /// The outcome of setting a property, with librdkafka's numbers (`rd_kafka_conf_res_t`), which
@@ -138,8 +209,8 @@ impl ConfError {
     }
 }
 
-impl std::fmt::Display for ConfError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl fmt::Display for ConfError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
     }
 }
@@ -152,10 +223,15 @@ impl From<ConfError> for Error {
     }
 }
 
-/// Client configuration: canonical property name -> value as set.
-#[derive(Clone, Debug, Default)]
+/// Values as set, by canonical name, for the properties of one table.
+type Values = IndexMap<&'static str, String>;
+
+/// Client configuration (librdkafka's `rd_kafka_conf_t`): the global properties as set, and the
+/// default topic configuration that topic properties set here go to.
+#[derive(Clone, Default)]
 pub struct ClientConfig {
-    values: IndexMap<&'static str, String>,
+    values: Values,
+    topic: TopicConfig,
 }
 
 impl ClientConfig {
@@ -165,11 +241,18 @@ impl ClientConfig {
     }
 
     /// Sets `key` (a canonical name or alias) to `value` after validating it, like
-    /// `rd_kafka_conf_set`: the error says whether the name is unknown or the value invalid, in
-    /// librdkafka's words. An empty value resets a string property to its default.
+    /// `rd_kafka_conf_set`: a name that is not a global property is tried as a topic property
+    /// (optionally prefixed `topic.`) of the default topic configuration. The error says whether
+    /// the name is unknown or the value invalid, in librdkafka's words. An empty value resets a
+    /// string property to its default.
     pub fn try_set(&mut self, key: &str, value: &str) -> std::result::Result<(), ConfError> {
-        let def = property(key).ok_or_else(|| ConfError::unknown(key))?;
-        store(&mut self.values, def, key, value)
+        if let Some(def) = property_at(Level::Global, key) {
+            return store(&mut self.values, def, key, value);
+        }
+        if let Some((_, why)) = table::JAVA_ONLY.iter().find(|(name, _)| *name == key) {
+            return Err(ConfError::invalid((*why).to_string()));
+        }
+        self.topic.try_set(key, value)
     }
 
     /// [`ClientConfig::try_set`] with the crate's error (kind `InvalidArg`, the same message).
@@ -184,10 +267,15 @@ impl ClientConfig {
         Ok(self)
     }
 
-    /// The effective value (set value or default); `key` may be an alias. `None` for an unknown
-    /// key or a property that is unset and has no default.
+    /// The effective value (set value or default) of a global property, or else of a topic
+    /// property in the default topic configuration; `key` may be an alias. `None` for an
+    /// unknown key or a property that is unset and has no default. Credentials are returned as
+    /// set: this is what the client reads.
     pub fn get(&self, key: &str) -> Option<String> {
-        property(key).and_then(|def| self.effective(def)).map(str::to_string)
+        match property_at(Level::Global, key) {
+            Some(def) => effective(&self.values, def).map(str::to_string),
+            None => self.topic.get(key),
+        }
     }
 
     /// Builds a configuration from `(key, value)` pairs, failing on the first invalid one.
@@ -204,18 +292,34 @@ impl ClientConfig {
         Ok(config)
     }
 
-    /// Every property that has a value, with its effective value, in table order (like
-    /// `rd_kafka_conf_dump`, which also leaves out unset properties).
+    /// Every global property that has a value (set or default), canonical names in table order,
+    /// like `rd_kafka_conf_dump`: callbacks are left out and credentials show [`REDACTED`]. The
+    /// topic properties are in `default_topic_config().dump()`, as librdkafka keeps them in the
+    /// default topic configuration.
     pub fn dump(&self) -> Vec<(String, String)> {
-        PROPERTIES
-            .iter()
-            .filter_map(|def| self.effective(def).map(|v| (def.name.to_string(), v.to_string())))
-            .collect()
+        dump(&self.values, Level::Global)
     }
 
-    /// Whether the property (or one of its aliases) was set explicitly.
+    /// Whether the property (or one of its aliases) was set explicitly, on this configuration or
+    /// its default topic configuration.
     pub fn is_set(&self, key: &str) -> bool {
-        property(key).is_some_and(|def| self.values.contains_key(def.name))
+        match property_at(Level::Global, key) {
+            Some(def) => self.values.contains_key(def.name),
+            None => self.topic.is_set(key),
+        }
+    }
+
+    /// The topic properties set on this configuration: its default topic configuration
+    /// (`rd_kafka_conf_get_default_topic_conf`).
+    pub fn default_topic_config(&self) -> TopicConfig {
+        self.topic.clone()
+    }
+
+    /// Replaces the default topic configuration (`rd_kafka_conf_set_default_topic_conf`): topic
+    /// properties set here before are dropped.
+    pub fn set_default_topic_config(&mut self, topic: TopicConfig) -> &mut Self {
+        self.topic = topic;
+        self
     }
 
     /// Properties that were set but do not apply to a client of type `scope`, each with a
@@ -223,9 +327,8 @@ impl ClientConfig {
     /// will be ignored by this producer instance`, for bindings to log.
     pub fn scope_warnings(&self, scope: Scope) -> Vec<String> {
         let role = |s: Scope| if s == Scope::Producer { "producer" } else { "consumer" };
-        self.values
-            .keys()
-            .filter_map(|name| property(name))
+        set_defs(&self.values, Level::Global)
+            .chain(set_defs(&self.topic.values, Level::Topic))
             .filter(|def| def.scope != Scope::Both && scope != Scope::Both && def.scope != scope)
             .map(|def| {
                 format!(
@@ -238,20 +341,137 @@ impl ClientConfig {
             .collect()
     }
 
-    fn effective(&self, def: &PropertyDef) -> Option<&str> {
-        self.values.get(def.name).map(String::as_str).or(def.default)
+    /// Effective value by name: the global property, or the topic property of the default topic
+    /// configuration (always a table entry when called from this module).
+    fn effective_of(&self, name: &str) -> Option<&str> {
+        match property_at(Level::Global, name) {
+            Some(def) => effective(&self.values, def),
+            None => property_at(Level::Topic, name).and_then(|def| effective(&self.topic.values, def)),
+        }
+    }
+}
+
+/// Topic configuration (librdkafka's `rd_kafka_topic_conf_t`): the topic properties as set.
+#[derive(Clone, Default)]
+pub struct TopicConfig {
+    values: Values,
+}
+
+impl TopicConfig {
+    /// An empty topic configuration (every property at its default).
+    pub fn new() -> Self {
+        Self::default()
     }
 
-    /// Effective value by canonical name (always a table entry when called from this module).
-    fn effective_of(&self, name: &str) -> Option<&str> {
-        property(name).and_then(|def| self.effective(def))
+    /// Sets a topic property, like `rd_kafka_topic_conf_set`: `key` may be an alias and may carry
+    /// a `topic.` prefix; a global property is unknown here (`No such configuration property`).
+    pub fn try_set(&mut self, key: &str, value: &str) -> std::result::Result<(), ConfError> {
+        let key = key.strip_prefix("topic.").unwrap_or(key);
+        let def = property_at(Level::Topic, key).ok_or_else(|| ConfError::unknown(key))?;
+        store(&mut self.values, def, key, value)
+    }
+
+    /// [`TopicConfig::try_set`] with the crate's error (kind `InvalidArg`, the same message).
+    pub fn set(&mut self, key: &str, value: &str) -> Result<&mut Self> {
+        self.try_set(key, value)?;
+        Ok(self)
+    }
+
+    /// [`TopicConfig::set`] by value, for chaining.
+    pub fn with(mut self, key: &str, value: &str) -> Result<Self> {
+        self.set(key, value)?;
+        Ok(self)
+    }
+
+    /// Builds a topic configuration from `(key, value)` pairs, failing on the first invalid one.
+    pub fn from_pairs<I, K, V>(pairs: I) -> Result<Self>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        let mut config = TopicConfig::new();
+        for (key, value) in pairs {
+            config.set(key.as_ref(), value.as_ref())?;
+        }
+        Ok(config)
+    }
+
+    /// The effective value (set value or default) of a topic property; `key` may be an alias.
+    pub fn get(&self, key: &str) -> Option<String> {
+        self.def(key).and_then(|def| effective(&self.values, def)).map(str::to_string)
+    }
+
+    /// Whether the topic property (or one of its aliases) was set explicitly.
+    pub fn is_set(&self, key: &str) -> bool {
+        self.def(key).is_some_and(|def| self.values.contains_key(def.name))
+    }
+
+    /// Every topic property that has a value, like `rd_kafka_topic_conf_dump` (see
+    /// [`ClientConfig::dump`]).
+    pub fn dump(&self) -> Vec<(String, String)> {
+        dump(&self.values, Level::Topic)
+    }
+
+    /// The explicit value of a topic property, if set (for layering over a default).
+    fn explicit(&self, def: &PropertyDef) -> Option<&str> {
+        self.values.get(def.name).map(String::as_str)
+    }
+
+    fn def(&self, key: &str) -> Option<&'static PropertyDef> {
+        property_at(Level::Topic, key.strip_prefix("topic.").unwrap_or(key))
+    }
+}
+
+/// Set value or default.
+fn effective<'a>(values: &'a Values, def: &'static PropertyDef) -> Option<&'a str> {
+    values.get(def.name).map(String::as_str).or(def.default)
+}
+
+/// The rows of `level` that have an explicit value, in table order.
+fn set_defs(values: &Values, level: Level) -> impl Iterator<Item = &'static PropertyDef> + '_ {
+    properties(level).filter(move |def| values.contains_key(def.name))
+}
+
+/// What may be shown of a value.
+fn shown<'a>(def: &PropertyDef, value: &'a str) -> &'a str {
+    if def.sensitive { REDACTED } else { value }
+}
+
+fn dump(values: &Values, level: Level) -> Vec<(String, String)> {
+    properties(level)
+        .filter(|def| !matches!(def.effect, Effect::Callback { .. }))
+        .filter_map(|def| effective(values, def).map(|v| (def.name.to_string(), shown(def, v).to_string())))
+        .collect()
+}
+
+/// `Debug` output with credentials redacted: the derived one would print passwords.
+fn debug_values(f: &mut fmt::Formatter<'_>, values: &Values, level: Level) -> fmt::Result {
+    f.debug_map()
+        .entries(values.iter().map(|(name, v)| (name, property_at(level, name).map_or(v.as_str(), |def| shown(def, v)))))
+        .finish()
+}
+
+impl fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ClientConfig ")?;
+        debug_values(f, &self.values, Level::Global)?;
+        f.write_str(" topic ")?;
+        debug_values(f, &self.topic.values, Level::Topic)
+    }
+}
+
+impl fmt::Debug for TopicConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TopicConfig ")?;
+        debug_values(f, &self.values, Level::Topic)
     }
 }
 
 /// Validates `value` and stores its canonical form under the property's canonical name, or
 /// removes the entry when the value resets the property to its default.
 fn store(
-    values: &mut IndexMap<&'static str, String>,
+    values: &mut Values,
     def: &'static PropertyDef,
     key: &str,
     value: &str,
@@ -276,8 +496,17 @@ fn store(
 /// its range errors end in a stray newline, left out here, and a value librdkafka knows but
 /// ferrokafka does not support yet says why.
 fn parse_value(def: &PropertyDef, key: &str, value: &str) -> std::result::Result<Option<String>, ConfError> {
+    if let Effect::Callback { setter } = def.effect {
+        return Err(ConfError::invalid(format!(
+            "Property \"{}\" must be set through dedicated .._set_..() function: {setter}()",
+            def.name
+        )));
+    }
     let v = value.trim();
     let bad = |message: String| Err(ConfError::invalid(message));
+    // Only messages about credentials' values need this; no credential has a kind that quotes
+    // the value, but a table change must not start leaking them.
+    let quoted = shown(def, v);
     if v.is_empty() {
         return match def.kind {
             Kind::String | Kind::Brokers => Ok(None),
@@ -295,7 +524,7 @@ fn parse_value(def: &PropertyDef, key: &str, value: &str) -> std::result::Result
         Kind::String => v.to_string(),
         Kind::Brokers => match parse_brokers(v) {
             Ok(_) => v.to_string(),
-            Err(why) => return bad(format!("Invalid value \"{v}\" for configuration property \"{key}\": {why}")),
+            Err(why) => return bad(format!("Invalid value \"{quoted}\" for configuration property \"{key}\": {why}")),
         },
         Kind::Bool => match parse_bool(v) {
             Some(b) => b.to_string(),
@@ -316,7 +545,7 @@ fn parse_value(def: &PropertyDef, key: &str, value: &str) -> std::result::Result
         },
         Kind::Enum(allowed) => match allowed.iter().find(|a| a.eq_ignore_ascii_case(v)) {
             Some(word) => word.to_string(),
-            None => return bad(format!("Invalid value \"{v}\" for configuration property \"{key}\"")),
+            None => return bad(format!("Invalid value \"{quoted}\" for configuration property \"{key}\"")),
         },
         Kind::Flags(allowed) => {
             let mut words = Vec::new();
@@ -439,18 +668,102 @@ mod tests {
         ClientConfig::new().with("bootstrap.servers", "localhost:9092").unwrap()
     }
 
+    /// Every name in librdkafka's CONFIGURATION.md (2.x, the version with
+    /// `metadata.recovery.rebootstrap.trigger.ms` and the OAUTHBEARER assertion properties), per
+    /// table, aliases included: 174 global rows (165 properties, 9 aliases) and 22 topic rows
+    /// (18 properties, 4 aliases).
+    const LIBRDKAFKA_GLOBAL: &str = "builtin.features client.id metadata.broker.list bootstrap.servers message.max.bytes
+        message.copy.max.bytes receive.message.max.bytes max.in.flight.requests.per.connection max.in.flight
+        metadata.recovery.strategy metadata.recovery.rebootstrap.trigger.ms topic.metadata.refresh.interval.ms
+        metadata.max.age.ms topic.metadata.refresh.fast.interval.ms topic.metadata.refresh.fast.cnt
+        topic.metadata.refresh.sparse topic.metadata.propagation.max.ms topic.blacklist debug socket.timeout.ms
+        socket.blocking.max.ms socket.send.buffer.bytes socket.receive.buffer.bytes socket.keepalive.enable
+        socket.nagle.disable socket.max.fails broker.address.ttl broker.address.family socket.connection.setup.timeout.ms
+        connections.max.idle.ms reconnect.backoff.jitter.ms reconnect.backoff.ms reconnect.backoff.max.ms
+        statistics.interval.ms enabled_events error_cb throttle_cb stats_cb log_cb log_level log.queue log.thread.name
+        enable.random.seed log.connection.close background_event_cb socket_cb connect_cb closesocket_cb open_cb
+        resolve_cb opaque default_topic_conf internal.termination.signal api.version.request
+        api.version.request.timeout.ms api.version.fallback.ms broker.version.fallback allow.auto.create.topics
+        security.protocol ssl.cipher.suites ssl.curves.list ssl.sigalgs.list ssl.key.location ssl.key.password
+        ssl.key.pem ssl_key ssl.certificate.location ssl.certificate.pem ssl_certificate ssl.ca.location
+        https.ca.location https.ca.pem ssl.ca.pem ssl_ca ssl.ca.certificate.stores ssl.crl.location
+        ssl.keystore.location ssl.keystore.password ssl.providers ssl.engine.location ssl.engine.id
+        ssl_engine_callback_data enable.ssl.certificate.verification ssl.endpoint.identification.algorithm
+        ssl.certificate.verify_cb sasl.mechanisms sasl.mechanism sasl.kerberos.service.name sasl.kerberos.principal
+        sasl.kerberos.kinit.cmd sasl.kerberos.keytab sasl.kerberos.min.time.before.relogin sasl.username
+        sasl.password sasl.oauthbearer.config enable.sasl.oauthbearer.unsecure.jwt oauthbearer_token_refresh_cb
+        sasl.oauthbearer.method sasl.oauthbearer.client.id sasl.oauthbearer.client.credentials.client.id
+        sasl.oauthbearer.client.credentials.client.secret sasl.oauthbearer.client.secret sasl.oauthbearer.scope
+        sasl.oauthbearer.extensions sasl.oauthbearer.token.endpoint.url sasl.oauthbearer.grant.type
+        sasl.oauthbearer.assertion.algorithm sasl.oauthbearer.assertion.private.key.file
+        sasl.oauthbearer.assertion.private.key.passphrase sasl.oauthbearer.assertion.private.key.pem
+        sasl.oauthbearer.assertion.file sasl.oauthbearer.assertion.claim.aud
+        sasl.oauthbearer.assertion.claim.exp.seconds sasl.oauthbearer.assertion.claim.iss
+        sasl.oauthbearer.assertion.claim.jti.include sasl.oauthbearer.assertion.claim.nbf.seconds
+        sasl.oauthbearer.assertion.claim.sub sasl.oauthbearer.assertion.jwt.template.file
+        sasl.oauthbearer.metadata.authentication.type plugin.library.paths interceptors group.id group.instance.id
+        partition.assignment.strategy session.timeout.ms heartbeat.interval.ms group.protocol.type group.protocol
+        group.remote.assignor coordinator.query.interval.ms max.poll.interval.ms enable.auto.commit
+        auto.commit.interval.ms enable.auto.offset.store queued.min.messages queued.max.messages.kbytes
+        fetch.wait.max.ms fetch.queue.backoff.ms fetch.message.max.bytes max.partition.fetch.bytes fetch.max.bytes
+        fetch.min.bytes fetch.error.backoff.ms offset.store.method isolation.level consume_cb rebalance_cb
+        offset_commit_cb enable.partition.eof check.crcs client.rack transactional.id transaction.timeout.ms
+        enable.idempotence enable.gapless.guarantee queue.buffering.max.messages queue.buffering.max.kbytes
+        queue.buffering.max.ms linger.ms message.send.max.retries retries retry.backoff.ms retry.backoff.max.ms
+        queue.buffering.backpressure.threshold compression.codec compression.type batch.num.messages batch.size
+        delivery.report.only.error dr_cb dr_msg_cb sticky.partitioning.linger.ms client.dns.lookup enable.metrics.push";
+    const LIBRDKAFKA_TOPIC: &str = "request.required.acks acks request.timeout.ms message.timeout.ms delivery.timeout.ms
+        queuing.strategy produce.offset.report partitioner partitioner_cb msg_order_cmp opaque compression.codec
+        compression.type compression.level auto.commit.enable enable.auto.commit auto.commit.interval.ms
+        auto.offset.reset offset.store.path offset.store.sync.interval.ms offset.store.method
+        consume.callback.max.messages";
+
+    #[test]
+    fn every_librdkafka_property_is_known_at_its_level() {
+        for (level, names, rows, props) in [(Level::Global, LIBRDKAFKA_GLOBAL, 174, 165), (Level::Topic, LIBRDKAFKA_TOPIC, 22, 18)] {
+            let names: Vec<&str> = names.split_whitespace().collect();
+            assert_eq!(names.len(), rows, "{level:?} rows of CONFIGURATION.md");
+            for name in &names {
+                assert!(property_at(level, name).is_some(), "{level:?} property {name} is unknown");
+            }
+            let ours = properties(level).count();
+            let our_names = properties(level).map(|p| 1 + p.aliases.len()).sum::<usize>();
+            assert!(ours >= props && our_names >= rows, "{level:?}: {ours} properties, {our_names} names");
+        }
+    }
+
     #[test]
     fn table_is_consistent() {
-        let mut names = HashSet::new();
-        for def in PROPERTIES {
-            assert!(names.insert(def.name), "duplicate {}", def.name);
-            for alias in def.aliases {
-                assert!(names.insert(alias), "duplicate alias {alias}");
+        for level in [Level::Global, Level::Topic] {
+            let mut names = HashSet::new();
+            for def in properties(level) {
+                assert!(names.insert(def.name), "duplicate {}", def.name);
+                for alias in def.aliases {
+                    assert!(names.insert(alias), "duplicate alias {alias}");
+                }
             }
+        }
+        // Table order: every global row before the first topic row.
+        assert!(PROPERTIES.windows(2).all(|w| !(w[0].level == Level::Topic && w[1].level == Level::Global)));
+        for def in PROPERTIES {
+            // Every row parses its own default.
             if let Some(default) = def.default {
-                parse_value(def, def.name, default).unwrap_or_else(|e| panic!("default of {}: {e}", def.name));
+                let stored = parse_value(def, def.name, default).unwrap_or_else(|e| panic!("default of {}: {e}", def.name));
+                assert_eq!(stored.as_deref(), Some(default), "default of {} is not in canonical form", def.name);
             }
             assert!(!def.doc.is_empty(), "{} undocumented", def.name);
+            if let Effect::Callback { setter } = def.effect {
+                assert!(def.default.is_none() && def.aliases.is_empty() && setter.starts_with("rd_kafka_"), "{}", def.name);
+            }
+            if def.sensitive {
+                assert_eq!(def.kind, Kind::String, "{}: only strings never quote the value in errors", def.name);
+            }
+            for (value, why) in def.unsupported {
+                assert!(!why.is_empty() && def.default != Some(*value), "{}: the default must be supported", def.name);
+            }
+        }
+        for (name, _) in table::JAVA_ONLY {
+            assert!(property(name).is_none(), "{name}");
         }
     }
 
@@ -520,11 +833,17 @@ mod tests {
         assert_eq!((p.retries, p.max_in_flight), (3, 5));
         assert_eq!(config.consumer().unwrap().max_partition_fetch_bytes, 4096);
         // The dump shows canonical names only.
+        // The dumps show canonical names only; acks is a topic property, in the default topic
+        // configuration's dump as in librdkafka's.
         let dump = config.dump();
-        assert!(dump.iter().any(|(k, v)| k == "acks" && v == "1"));
-        assert!(!dump.iter().any(|(k, _)| k == "request.required.acks"));
         assert!(dump.iter().any(|(k, v)| k == "client.id" && v == "rdkafka"));
+        assert!(dump.iter().any(|(k, v)| k == "compression.type" && v == "lz4"), "stored in canonical form");
         assert!(!dump.iter().any(|(k, _)| k == "group.id"), "unset without default is left out");
+        assert!(!dump.iter().any(|(k, _)| k == "acks" || k == "compression.codec"));
+        let topic_dump = config.default_topic_config().dump();
+        assert!(topic_dump.iter().any(|(k, v)| k == "acks" && v == "1"));
+        assert!(!topic_dump.iter().any(|(k, _)| k == "request.required.acks"));
+        assert!(topic_dump.iter().any(|(k, v)| k == "compression.type" && v == "inherit"));
     }
 
     /// The result code and librdkafka's exact text for `set(key, value)` on a fresh configuration.
@@ -596,6 +915,164 @@ mod tests {
         config.set("broker.version.fallback", "0.9.0").unwrap();
         config.set("security.protocol", "PlainText").unwrap();
         assert_eq!(config.get("security.protocol").as_deref(), Some("plaintext"), "stored as the table spells it");
+    }
+
+    #[test]
+    fn topic_properties_on_the_client_go_to_the_default_topic_config() {
+        let mut config = base();
+        config.set("request.required.acks", "1").unwrap();
+        config.set("topic.message.timeout.ms", "1000").unwrap();
+        config.set("topic.compression.codec", "zstd").unwrap();
+        config.set("compression.codec", "gzip").unwrap();
+        // The global compression.codec and the topic one are two properties.
+        assert_eq!(config.get("compression.type").as_deref(), Some("gzip"));
+        let topic = config.default_topic_config();
+        assert_eq!(topic.get("acks").as_deref(), Some("1"));
+        assert_eq!(topic.get("delivery.timeout.ms").as_deref(), Some("1000"));
+        assert_eq!(topic.get("compression.codec").as_deref(), Some("zstd"));
+        assert!(topic.is_set("message.timeout.ms") && !topic.is_set("partitioner"));
+        assert!(config.is_set("acks") && config.is_set("topic.acks"));
+        // The producer reads them, and the topic's codec overrides the global one.
+        let p = config.producer().unwrap();
+        assert_eq!((p.acks, p.message_timeout, p.compression), (Acks::Leader, Duration::from_secs(1), Compression::Zstd));
+        // Names librdkafka has in both tables resolve to the global one on the client.
+        config.set("enable.auto.commit", "false").unwrap();
+        assert_eq!(config.get("enable.auto.commit").as_deref(), Some("false"));
+        assert!(!config.default_topic_config().is_set("auto.commit.enable"));
+        // A name in neither table is unknown, without the prefix (as librdkafka words it).
+        assert_eq!(refused("topic.nope", "1"), (-2, "No such configuration property: \"nope\"".into()));
+        // Replacing the default topic configuration drops what was set before.
+        config.set_default_topic_config(TopicConfig::new().with("partitioner", "random").unwrap());
+        assert_eq!(config.get("acks").as_deref(), Some("-1"));
+        assert_eq!(config.producer().unwrap().partitioner, Partitioner::Random);
+    }
+
+    #[test]
+    fn topic_config_takes_topic_properties_only() {
+        let mut topic = TopicConfig::new();
+        topic.set("acks", "0").unwrap();
+        topic.set("topic.auto.offset.reset", "earliest").unwrap();
+        topic.set("enable.auto.commit", "false").unwrap();
+        assert_eq!(topic.get("auto.commit.enable").as_deref(), Some("false"), "the topic alias");
+        assert_eq!(topic.get("auto.commit.interval.ms").as_deref(), Some("60000"), "the topic row's default");
+        let err = topic.try_set("linger.ms", "1").unwrap_err();
+        assert_eq!((err.code(), err.message.as_str()), (-2, "No such configuration property: \"linger.ms\""));
+        assert_eq!(topic.try_set("bootstrap.servers", "k").unwrap_err().result, ConfResult::Unknown);
+        assert_eq!(
+            topic.try_set("auto.commit.interval.ms", "5").unwrap_err().message,
+            "Configuration property \"auto.commit.interval.ms\" value 5 is outside allowed range 10..86400000"
+        );
+        assert_eq!(
+            topic.try_set("compression.codec", "brotli").unwrap_err().message,
+            "Invalid value \"brotli\" for configuration property \"compression.codec\""
+        );
+        assert!(topic.get("linger.ms").is_none() && !topic.is_set("linger.ms"));
+        let dump = topic.dump();
+        assert_eq!(dump.first().map(|(k, v)| (k.as_str(), v.as_str())), Some(("acks", "0")));
+        assert!(dump.iter().all(|(k, _)| property_at(Level::Topic, k).is_some()));
+        assert!(!dump.iter().any(|(k, _)| k == "opaque" || k == "partitioner_cb"), "callbacks are left out");
+        assert!(TopicConfig::from_pairs([("acks", "all"), ("linger.ms", "1")]).is_err());
+    }
+
+    #[test]
+    fn topic_settings_layer_a_topic_config_over_the_client() {
+        let config = base()
+            .with("acks", "1")
+            .unwrap()
+            .with("compression.type", "lz4")
+            .unwrap()
+            .with("topic.compression.level", "3")
+            .unwrap();
+        let defaults = config.topic_settings(None).unwrap();
+        assert_eq!((defaults.acks, defaults.compression, defaults.compression_level), (Acks::Leader, Compression::Lz4, 3));
+        assert_eq!(defaults.auto_offset_reset, OffsetReset::Latest);
+        assert_eq!(defaults.request_timeout, Duration::from_secs(30));
+        let topic = TopicConfig::new()
+            .with("request.required.acks", "0")
+            .unwrap()
+            .with("compression.codec", "snappy")
+            .unwrap()
+            .with("auto.offset.reset", "smallest")
+            .unwrap()
+            .with("request.timeout.ms", "500")
+            .unwrap();
+        let t = config.topic_settings(Some(&topic)).unwrap();
+        assert_eq!((t.acks, t.compression, t.auto_offset_reset), (Acks::None, Compression::Snappy, OffsetReset::Earliest));
+        assert_eq!(t.request_timeout, Duration::from_millis(500));
+        assert_eq!(t.compression_level, 3, "not set on the topic: the client's default topic value");
+        assert_eq!(t.message_timeout, Duration::from_secs(300));
+        // inherit takes the global codec.
+        let inherit = TopicConfig::new().with("compression.type", "inherit").unwrap();
+        assert_eq!(config.topic_settings(Some(&inherit)).unwrap().compression, Compression::Lz4);
+        // Idempotence needs acks=all on every topic, as librdkafka checks per topic.
+        let idempotent = base().with("enable.idempotence", "true").unwrap();
+        assert!(idempotent.topic_settings(None).is_ok());
+        let e = idempotent.topic_settings(Some(&topic)).unwrap_err();
+        assert!(e.message.contains("enable.idempotence"), "{e}");
+    }
+
+    #[test]
+    fn callbacks_are_refused_as_strings() {
+        assert_eq!(
+            refused("dr_msg_cb", "0x1234"),
+            (-1, "Property \"dr_msg_cb\" must be set through dedicated .._set_..() function: rd_kafka_conf_set_dr_msg_cb()".into())
+        );
+        for def in callback_properties() {
+            let err = match def.level {
+                Level::Global => ClientConfig::new().try_set(def.name, "x").unwrap_err(),
+                Level::Topic => TopicConfig::new().try_set(def.name, "x").unwrap_err(),
+            };
+            let Effect::Callback { setter } = def.effect else { unreachable!() };
+            assert_eq!(err.result, ConfResult::Invalid, "{}", def.name);
+            assert!(err.message.contains(setter), "{}", err.message);
+        }
+        let names: Vec<&str> = callback_properties().map(|d| d.name).collect();
+        for name in ["dr_cb", "dr_msg_cb", "error_cb", "throttle_cb", "stats_cb", "log_cb", "rebalance_cb", "offset_commit_cb",
+            "consume_cb", "oauthbearer_token_refresh_cb", "socket_cb", "opaque", "default_topic_conf", "partitioner_cb",
+            "msg_order_cmp", "background_event_cb", "ssl_engine_callback_data", "interceptors"]
+        {
+            assert!(names.contains(&name), "{name}");
+        }
+        // Java-only properties librdkafka knows only to refuse are invalid, not unknown.
+        let (code, message) = refused("sasl.jaas.config", "x");
+        assert_eq!(code, -1);
+        assert!(message.starts_with("Java JAAS configuration is not supported"), "{message}");
+        // Values librdkafka has but ferrokafka lacks.
+        assert!(refused("builtin.features", "gzip,SSL").1.starts_with("Unsupported value \"ssl\" for configuration property \"builtin.features\""));
+        ClientConfig::new().set("builtin.features", "zstd, lz4").unwrap();
+        assert_eq!(refused("group.protocol", "consumer").0, -1);
+    }
+
+    #[test]
+    fn credentials_are_redacted() {
+        let mut config = base();
+        config.set("sasl.password", "hunter2").unwrap();
+        config.set("sasl.oauthbearer.client.credentials.client.secret", "s3cret").unwrap();
+        config.set("ssl.key.pem", "-----BEGIN PRIVATE KEY-----").unwrap();
+        config.set("sasl.mechanism", "PLAIN").unwrap();
+        // The client reads the real values.
+        assert_eq!(config.get("sasl.password").as_deref(), Some("hunter2"));
+        assert_eq!(config.get("sasl.oauthbearer.client.secret").as_deref(), Some("s3cret"));
+        let dump = config.dump();
+        let shown = |name: &str| dump.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+        assert_eq!(shown("sasl.password"), Some(REDACTED));
+        assert_eq!(shown("sasl.oauthbearer.client.secret"), Some(REDACTED));
+        assert_eq!(shown("ssl.key.pem"), Some(REDACTED));
+        assert_eq!(shown("sasl.mechanisms"), Some("PLAIN"));
+        let debug = format!("{config:?}");
+        assert!(!debug.contains("hunter2") && !debug.contains("s3cret") && !debug.contains("BEGIN"), "{debug}");
+        assert!(debug.contains("PLAIN"), "{debug}");
+        for name in ["sasl.password", "ssl.key.password", "ssl.keystore.password", "sasl.oauthbearer.client.secret",
+            "ssl.key.pem", "sasl.oauthbearer.config", "sasl.oauthbearer.assertion.private.key.passphrase",
+            "sasl.oauthbearer.assertion.private.key.pem", "sasl.username"]
+        {
+            let def = property(name).unwrap();
+            assert!(def.sensitive, "{name}");
+            // No error message quotes a credential's value.
+            if let Err(e) = parse_value(def, name, "hunter2") {
+                assert!(!e.message.contains("hunter2"), "{e}");
+            }
+        }
     }
 
     #[test]

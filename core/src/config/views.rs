@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::{invalid, parse_bool, parse_brokers, split_list, ClientConfig};
+use super::{effective, invalid, parse_bool, parse_brokers, property_at, split_list, ClientConfig, Level, TopicConfig};
 use crate::error::{Error, ErrorKind, Result};
 use crate::producer::partitioner::Partitioner;
 use crate::protocol::compression::Compression;
@@ -49,53 +49,29 @@ impl ClientConfig {
 
     /// The producer's view (common settings included).
     pub fn producer(&self) -> Result<ProducerConfig> {
-        let acks = match self.effective_of("acks").unwrap_or("-1").to_ascii_lowercase().as_str() {
-            "0" => Acks::None,
-            "1" => Acks::Leader,
-            _ => Acks::All,
-        };
-        let compression_name = self.effective_of("compression.type").unwrap_or("none");
-        let compression = Compression::parse(compression_name)
-            .ok_or_else(|| invalid("compression.type", compression_name, "unknown codec"))?;
-        let partitioner_name = self.effective_of("partitioner").unwrap_or("murmur2_random");
-        let partitioner = Partitioner::parse(&partitioner_name.to_ascii_lowercase())
-            .ok_or_else(|| invalid("partitioner", partitioner_name, "unknown partitioner"))?;
-        let enable_idempotence = self.boolean("enable.idempotence")?;
-        if enable_idempotence && acks != Acks::All {
-            // librdkafka refuses this too: without acks=all the broker may lose an acknowledged
-            // batch, and the sequence numbers that promise no duplicates would be wrong.
-            return Err(Error::new(
-                ErrorKind::InvalidArg,
-                "`acks` must be set to `all` when `enable.idempotence` is true",
-            ));
-        }
+        let topic = self.topic_settings(None)?;
         Ok(ProducerConfig {
             common: self.common()?,
-            acks,
+            acks: topic.acks,
             linger: self.float_ms("linger.ms")?,
             batch_num_messages: self.usize("batch.num.messages")?,
             batch_size: self.usize("batch.size")?,
-            compression,
-            compression_level: self.i32("compression.level")?,
-            message_timeout: self.ms("message.timeout.ms")?,
+            compression: topic.compression,
+            compression_level: topic.compression_level,
+            message_timeout: topic.message_timeout,
             retries: u32::try_from(self.int("retries")?).unwrap_or(u32::MAX),
             queue_buffering_max_messages: self.usize("queue.buffering.max.messages")?,
             queue_buffering_max_kbytes: self.usize("queue.buffering.max.kbytes")?,
             max_in_flight: self.usize("max.in.flight.requests.per.connection")?,
-            enable_idempotence,
-            partitioner,
+            enable_idempotence: self.boolean("enable.idempotence")?,
+            partitioner: topic.partitioner,
             sticky_linger: self.ms("sticky.partitioning.linger.ms")?,
         })
     }
 
     /// The consumer's view (common settings included).
     pub fn consumer(&self) -> Result<ConsumerConfig> {
-        let reset = self.effective_of("auto.offset.reset").unwrap_or("largest").to_ascii_lowercase();
-        let auto_offset_reset = match reset.as_str() {
-            "smallest" | "earliest" | "beginning" => OffsetReset::Earliest,
-            "error" => OffsetReset::Error,
-            _ => OffsetReset::Latest,
-        };
+        let auto_offset_reset = parse_offset_reset(self.effective_of("auto.offset.reset").unwrap_or("largest"));
         let isolation_level =
             match self.effective_of("isolation.level").unwrap_or("read_committed").to_ascii_lowercase().as_str() {
                 "read_uncommitted" => IsolationLevel::ReadUncommitted,
@@ -128,16 +104,51 @@ impl ClientConfig {
             enable_auto_offset_store: self.boolean("enable.auto.offset.store")?,
         })
     }
-    /// Integer value; values were validated by `set` and defaults by a test, so the error paths
-    /// only guard against a table mistake.
+    /// The settings of one topic: each topic property from `topic` where it is set there, else
+    /// from this configuration's default topic configuration (topic properties set on the
+    /// client), else its default. `compression.codec=inherit` (the topic default) takes the
+    /// global `compression.codec`. librdkafka uses a topic's configuration instead of the default
+    /// one as a whole; overriding property by property keeps what the application set globally.
+    pub fn topic_settings(&self, topic: Option<&TopicConfig>) -> Result<TopicSettings> {
+        let value = |name: &str| {
+            let def = property_at(Level::Topic, name)?;
+            topic.and_then(|t| t.explicit(def)).or_else(|| effective(&self.topic.values, def))
+        };
+        let acks = parse_acks(value("acks").unwrap_or("-1"));
+        let compression_name = match value("compression.type") {
+            None | Some("inherit") => self.effective_of("compression.type").unwrap_or("none"),
+            Some(name) => name,
+        };
+        let compression = Compression::parse(compression_name)
+            .ok_or_else(|| invalid("compression.type", compression_name, "unknown codec"))?;
+        let partitioner_name = value("partitioner").unwrap_or("murmur2_random");
+        let partitioner = Partitioner::parse(&partitioner_name.to_ascii_lowercase())
+            .ok_or_else(|| invalid("partitioner", partitioner_name, "unknown partitioner"))?;
+        if self.boolean("enable.idempotence")? && acks != Acks::All {
+            // librdkafka refuses this too: without acks=all the broker may lose an acknowledged
+            // batch, and the sequence numbers that promise no duplicates would be wrong.
+            return Err(Error::new(
+                ErrorKind::InvalidArg,
+                "`acks` must be set to `all` when `enable.idempotence` is true",
+            ));
+        }
+        Ok(TopicSettings {
+            acks,
+            request_timeout: ms_of("request.timeout.ms", value("request.timeout.ms"))?,
+            message_timeout: ms_of("message.timeout.ms", value("message.timeout.ms"))?,
+            partitioner,
+            compression,
+            compression_level: i32_of("compression.level", value("compression.level"))?,
+            auto_offset_reset: parse_offset_reset(value("auto.offset.reset").unwrap_or("largest")),
+        })
+    }
+
     fn int(&self, name: &str) -> Result<i64> {
-        let value = self.effective_of(name).unwrap_or("");
-        value.trim().parse::<i64>().map_err(|_| invalid(name, value, "must be an integer"))
+        int_of(name, self.effective_of(name))
     }
 
     fn i32(&self, name: &str) -> Result<i32> {
-        let v = self.int(name)?;
-        i32::try_from(v).map_err(|_| invalid(name, &v.to_string(), "does not fit in 32 bits"))
+        i32_of(name, self.effective_of(name))
     }
 
     fn usize(&self, name: &str) -> Result<usize> {
@@ -146,8 +157,7 @@ impl ClientConfig {
     }
 
     fn ms(&self, name: &str) -> Result<Duration> {
-        let v = self.int(name)?;
-        u64::try_from(v).map(Duration::from_millis).map_err(|_| invalid(name, &v.to_string(), "must not be negative"))
+        ms_of(name, self.effective_of(name))
     }
 
     fn float_ms(&self, name: &str) -> Result<Duration> {
@@ -160,6 +170,60 @@ impl ClientConfig {
         let value = self.effective_of(name).unwrap_or("");
         parse_bool(value).ok_or_else(|| invalid(name, value, "must be true or false"))
     }
+}
+
+/// Integer value; values were validated when set and defaults by a test, so the error paths only
+/// guard against a table mistake.
+fn int_of(name: &str, value: Option<&str>) -> Result<i64> {
+    let value = value.unwrap_or("");
+    value.trim().parse::<i64>().map_err(|_| invalid(name, value, "must be an integer"))
+}
+
+fn i32_of(name: &str, value: Option<&str>) -> Result<i32> {
+    let v = int_of(name, value)?;
+    i32::try_from(v).map_err(|_| invalid(name, &v.to_string(), "does not fit in 32 bits"))
+}
+
+fn ms_of(name: &str, value: Option<&str>) -> Result<Duration> {
+    let v = int_of(name, value)?;
+    u64::try_from(v).map(Duration::from_millis).map_err(|_| invalid(name, &v.to_string(), "must not be negative"))
+}
+
+fn parse_acks(value: &str) -> Acks {
+    match value.to_ascii_lowercase().as_str() {
+        "0" => Acks::None,
+        "1" => Acks::Leader,
+        _ => Acks::All,
+    }
+}
+
+fn parse_offset_reset(value: &str) -> OffsetReset {
+    match value.to_ascii_lowercase().as_str() {
+        "smallest" | "earliest" | "beginning" => OffsetReset::Earliest,
+        "error" => OffsetReset::Error,
+        _ => OffsetReset::Latest,
+    }
+}
+
+/// The settings librdkafka keeps per topic (its topic configuration table), resolved for one
+/// topic by [`ClientConfig::topic_settings`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TopicSettings {
+    /// `acks` (alias `request.required.acks`), default all (-1).
+    pub acks: Acks,
+    /// `request.timeout.ms`, default 30000.
+    pub request_timeout: Duration,
+    /// `message.timeout.ms` (alias `delivery.timeout.ms`), default 300000; zero means infinite.
+    pub message_timeout: Duration,
+    /// `partitioner`, default murmur2_random.
+    pub partitioner: Partitioner,
+    /// The topic's `compression.codec` (alias `compression.type`), or the global one when it is
+    /// `inherit` (the default).
+    pub compression: Compression,
+    /// `compression.level`, default -1 (codec default).
+    pub compression_level: i32,
+    /// `auto.offset.reset`, default latest.
+    pub auto_offset_reset: OffsetReset,
 }
 
 /// Settings every client uses.
