@@ -300,6 +300,28 @@ impl ClientConfig {
         dump(&self.values, Level::Global)
     }
 
+    /// Every property of both tables with its value (credentials redacted, callbacks without
+    /// one), default and what it does, for bindings that print a full table (`-X list`,
+    /// php-rdkafka's documentation helpers).
+    pub fn describe(&self) -> Vec<PropertyInfo> {
+        let mut all = describe(&self.values, Level::Global);
+        all.extend(describe(&self.topic.values, Level::Topic));
+        all
+    }
+
+    /// Properties set explicitly, here or in the default topic configuration, that have no
+    /// effect in ferrokafka ([`Effect::NoEffect`]), canonical names in table order, each once:
+    /// the client logs each of them once rather than ignore them silently.
+    pub fn no_effect_set(&self) -> Vec<&'static str> {
+        let mut names = no_effect_set(&self.values, Level::Global);
+        for name in no_effect_set(&self.topic.values, Level::Topic) {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        names
+    }
+
     /// Whether the property (or one of its aliases) was set explicitly, on this configuration or
     /// its default topic configuration.
     pub fn is_set(&self, key: &str) -> bool {
@@ -413,6 +435,17 @@ impl TopicConfig {
         dump(&self.values, Level::Topic)
     }
 
+    /// Every topic property with its value, default and effect (see [`ClientConfig::describe`]).
+    pub fn describe(&self) -> Vec<PropertyInfo> {
+        describe(&self.values, Level::Topic)
+    }
+
+    /// Topic properties set explicitly that have no effect in ferrokafka (see
+    /// [`ClientConfig::no_effect_set`]).
+    pub fn no_effect_set(&self) -> Vec<&'static str> {
+        no_effect_set(&self.values, Level::Topic)
+    }
+
     /// The explicit value of a topic property, if set (for layering over a default).
     fn explicit(&self, def: &PropertyDef) -> Option<&str> {
         self.values.get(def.name).map(String::as_str)
@@ -443,6 +476,56 @@ fn dump(values: &Values, level: Level) -> Vec<(String, String)> {
         .filter(|def| !matches!(def.effect, Effect::Callback { .. }))
         .filter_map(|def| effective(values, def).map(|v| (def.name.to_string(), shown(def, v).to_string())))
         .collect()
+}
+
+/// One property as [`ClientConfig::describe`] reports it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PropertyInfo {
+    /// Canonical name.
+    pub name: &'static str,
+    /// Other accepted names.
+    pub aliases: &'static [&'static str],
+    /// Effective value (set or default); [`REDACTED`] for a credential with a value; `None`
+    /// when unset without default, and always for callbacks.
+    pub value: Option<String>,
+    /// Whether the value was set explicitly.
+    pub is_set: bool,
+    /// Default value.
+    pub default: Option<&'static str>,
+    /// Accepted values.
+    pub kind: Kind,
+    /// librdkafka's global or topic table.
+    pub level: Level,
+    /// Client types it applies to.
+    pub scope: Scope,
+    /// What setting it does here.
+    pub effect: Effect,
+    /// What it does.
+    pub doc: &'static str,
+}
+
+fn describe(values: &Values, level: Level) -> Vec<PropertyInfo> {
+    properties(level)
+        .map(|def| PropertyInfo {
+            name: def.name,
+            aliases: def.aliases,
+            value: match def.effect {
+                Effect::Callback { .. } => None,
+                _ => effective(values, def).map(|v| shown(def, v).to_string()),
+            },
+            is_set: values.contains_key(def.name),
+            default: def.default,
+            kind: def.kind,
+            level: def.level,
+            scope: def.scope,
+            effect: def.effect,
+            doc: def.doc,
+        })
+        .collect()
+}
+
+fn no_effect_set(values: &Values, level: Level) -> Vec<&'static str> {
+    set_defs(values, level).filter(|def| def.effect == Effect::NoEffect).map(|def| def.name).collect()
 }
 
 /// `Debug` output with credentials redacted: the derived one would print passwords.
@@ -1073,6 +1156,40 @@ mod tests {
                 assert!(!e.message.contains("hunter2"), "{e}");
             }
         }
+    }
+
+    #[test]
+    fn describe_and_no_effect_set() {
+        let mut config = base();
+        config.set("sasl.password", "hunter2").unwrap();
+        config.set("statistics.interval.ms", "1000").unwrap();
+        config.set("ssl.engine.id", "pkcs11").unwrap();
+        config.set("linger.ms", "2").unwrap();
+        config.set("topic.offset.store.method", "file").unwrap();
+        config.set("queuing.strategy", "lifo").unwrap();
+        // Table order, global first, each once; implemented ones are not listed.
+        assert_eq!(
+            config.no_effect_set(),
+            ["statistics.interval.ms", "ssl.engine.id", "sasl.password", "queuing.strategy", "offset.store.method"]
+        );
+        assert!(base().no_effect_set().is_empty(), "defaults are not reported");
+        let topic = TopicConfig::new().with("consume.callback.max.messages", "5").unwrap().with("acks", "1").unwrap();
+        assert_eq!(topic.no_effect_set(), ["consume.callback.max.messages"]);
+
+        let all = config.describe();
+        assert_eq!(all.len(), PROPERTIES.len());
+        let info = |name: &str, level: Level| all.iter().find(|i| i.name == name && i.level == level).unwrap();
+        let password = info("sasl.password", Level::Global);
+        assert_eq!((password.value.as_deref(), password.is_set, password.effect), (Some(REDACTED), true, Effect::NoEffect));
+        let linger = info("linger.ms", Level::Global);
+        assert_eq!((linger.value.as_deref(), linger.default, linger.effect), (Some("2"), Some("5"), Effect::Implemented));
+        assert_eq!(linger.aliases, ["queue.buffering.max.ms"]);
+        let acks = info("acks", Level::Topic);
+        assert_eq!((acks.value.as_deref(), acks.is_set, acks.scope), (Some("-1"), false, Scope::Producer));
+        let cb = info("dr_msg_cb", Level::Global);
+        assert_eq!((cb.value.as_deref(), cb.effect), (None, Effect::Callback { setter: "rd_kafka_conf_set_dr_msg_cb" }));
+        assert!(!format!("{all:?}").contains("hunter2"));
+        assert_eq!(topic.describe().len(), properties(Level::Topic).count());
     }
 
     #[test]
