@@ -165,7 +165,12 @@ fn run() -> Result<i32, Failure> {
         for (k, v) in config.dump() {
             s.push_str(&format!("{k} = {v}\n"));
         }
-        s.push_str("\n# Topic config\n\n");
+        // kcat's layout: the default topic config (topic properties set on the client) after it.
+        s.push_str("\n# Topic config\n");
+        for (k, v) in config.default_topic_config().dump() {
+            s.push_str(&format!("{k} = {v}\n"));
+        }
+        s.push('\n');
         print!("{s}");
         return Ok(0);
     }

@@ -398,8 +398,8 @@ pub static PROPERTIES: &[PropertyDef] = &[
     row(G, "retry.backoff.ms", ALL, int(1, 300_000), "100", Implemented,
         "First wait before retrying a failed request; grows exponentially up to retry.backoff.max.ms.")
         .java("retry.backoff.ms"),
-    row(G, "retry.backoff.max.ms", ALL, int(1, 300_000), "1000", NoEffect,
-        "Longest wait before retrying a failed request. Parsed into CommonConfig, not acted on yet.")
+    row(G, "retry.backoff.max.ms", ALL, int(1, 300_000), "1000", Implemented,
+        "Longest wait before a consumer retries a partition's ListOffsets or Fetch (retry.backoff.ms doubles up to it); the producer's retries wait retry.backoff.ms.")
         .java("retry.backoff.max.ms"),
     row(G, "queue.buffering.backpressure.threshold", P, int(1, 1_000_000), "1", NoEffect,
         "Untransmitted requests that hold back librdkafka's batching; ferrokafka's sink drains batches as they are ready."),
