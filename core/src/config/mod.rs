@@ -628,14 +628,25 @@ fn parse_value(def: &PropertyDef, key: &str, value: &str) -> std::result::Result
         },
         Kind::Enum(allowed) => match allowed.iter().find(|a| a.eq_ignore_ascii_case(v)) {
             Some(word) => word.to_string(),
-            None => return bad(format!("Invalid value \"{quoted}\" for configuration property \"{key}\"")),
+            // librdkafka's text, plus what is allowed: a user should not need the docs to fix it.
+            None => {
+                return bad(format!(
+                    "Invalid value \"{quoted}\" for configuration property \"{key}\" (allowed: {})",
+                    allowed.join(", ")
+                ))
+            }
         },
         Kind::Flags(allowed) => {
             let mut words = Vec::new();
             for flag in split_list(v) {
                 match allowed.iter().find(|a| a.eq_ignore_ascii_case(flag)) {
                     Some(word) => words.push(*word),
-                    None => return bad(format!("Invalid value \"{flag}\" for configuration property \"{key}\"")),
+                    None => {
+                        return bad(format!(
+                            "Invalid value \"{flag}\" for configuration property \"{key}\" (allowed: {})",
+                            allowed.join(", ")
+                        ))
+                    }
                 }
             }
             if let Some(message) = words.iter().find_map(|w| unsupported(w)) {
@@ -938,7 +949,7 @@ mod tests {
     #[test]
     fn unknown_and_invalid_are_told_apart_in_librdkafkas_words() {
         assert_eq!(refused("foo.bar", "1"), (-2, "No such configuration property: \"foo.bar\"".into()));
-        assert_eq!(refused("acks", "7"), (-1, "Invalid value \"7\" for configuration property \"acks\"".into()));
+        assert_eq!(refused("acks", "7"), (-1, "Invalid value \"7\" for configuration property \"acks\" (allowed: -1, 0, 1, all)".into()));
         assert_eq!(
             refused("batch.num.messages", "0"),
             (-1, "Configuration property \"batch.num.messages\" value 0 is outside allowed range 1..1000000".into())
@@ -963,7 +974,7 @@ mod tests {
         );
         assert_eq!(
             refused("debug", "broker,nope"),
-            (-1, "Invalid value \"nope\" for configuration property \"debug\"".into())
+            (-1, format!("Invalid value \"nope\" for configuration property \"debug\" (allowed: {})", super::table::debug_contexts().join(", ")))
         );
         // Empty values: strings go back to their default, the others are refused.
         assert_eq!(refused("batch.size", ""), (-1, "Integer configuration property \"batch.size\" cannot be set to empty value".into()));
@@ -1047,7 +1058,7 @@ mod tests {
         );
         assert_eq!(
             topic.try_set("compression.codec", "brotli").unwrap_err().message,
-            "Invalid value \"brotli\" for configuration property \"compression.codec\""
+            "Invalid value \"brotli\" for configuration property \"compression.codec\" (allowed: none, gzip, snappy, lz4, zstd, inherit)"
         );
         assert!(topic.get("linger.ms").is_none() && !topic.is_set("linger.ms"));
         let dump = topic.dump();

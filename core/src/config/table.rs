@@ -32,6 +32,12 @@ const MISSING_FEATURES: &[(&str, &str)] = &[
     ("http", "HTTP clients (OIDC token retrieval) are not supported yet"),
     ("oidc", "OAuth/OIDC is not supported yet"),
 ];
+/// librdkafka's debug contexts, for tests that check the error text.
+#[cfg(test)]
+pub(super) fn debug_contexts() -> &'static [&'static str] {
+    DEBUG_CONTEXTS
+}
+
 const ACKS_VALUES: &[&str] = &["-1", "0", "1", "all"];
 const COMPRESSION_VALUES: &[&str] = &["none", "gzip", "snappy", "lz4", "zstd"];
 const TOPIC_COMPRESSION_VALUES: &[&str] = &["none", "gzip", "snappy", "lz4", "zstd", "inherit"];
