@@ -31,7 +31,7 @@ use std::time::{Duration, Instant};
 use bytes::{Bytes, BytesMut};
 use ferrokafka::blocking::{self, AdminClient, Consumer, Producer};
 use ferrokafka::producer::Completion;
-use ferrokafka::{ClientConfig, DeliveryReport, ErrorKind, Event, NewTopic, Offset, ProducerRecord, TopicPartitionOffset};
+use ferrokafka::{ClientConfig, ClientEvent, DeliveryReport, ErrorKind, Event, NewTopic, Offset, ProducerRecord, TopicPartitionOffset};
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
@@ -222,17 +222,17 @@ fn produce_poll(producer: &Producer, a: &Args, payloads: &Payloads) -> Result<()
         loop {
             match producer.produce(record(a, payloads, i)) {
                 Ok(()) => break,
-                Err(e) if e.kind == ErrorKind::QueueFull => reports.count(producer.poll(Duration::from_millis(10))),
+                Err(e) if e.kind == ErrorKind::QueueFull => reports.count(producer.poll(Duration::from_millis(10), usize::MAX)),
                 Err(e) => return Err(e.into()),
             }
         }
         if i % 1000 == 999 {
-            reports.count(producer.poll(Duration::ZERO));
+            reports.count(producer.poll(Duration::ZERO, usize::MAX));
         }
     }
     producer.flush(Duration::from_secs(120))?;
     while reports.done < a.count && reports.first_error.is_none() {
-        reports.count(producer.poll(Duration::from_secs(1)));
+        reports.count(producer.poll(Duration::from_secs(1), usize::MAX));
     }
     match reports.first_error {
         Some(e) => Err(format!("delivery failed: {e}").into()),
@@ -248,8 +248,8 @@ struct Reports {
 }
 
 impl Reports {
-    fn count(&mut self, reports: Vec<DeliveryReport>) {
-        for r in reports {
+    fn count(&mut self, events: Vec<ClientEvent>) {
+        for r in events.into_iter().filter_map(|e| if let ClientEvent::Delivery(r) = e { Some(r) } else { None }) {
             self.done += 1;
             if let (Some(e), None) = (&r.error, &self.first_error) {
                 self.first_error = Some(e.to_string());

@@ -226,6 +226,12 @@ impl Cluster {
         self.state.faults.fail_next(1, n, error_code);
     }
 
+    /// Every Produce answer says the client was throttled for `ms` (0 turns it off). Only the
+    /// field is set: answers are not delayed.
+    pub fn throttle_produce(&self, ms: i32) {
+        self.state.faults.set_produce_throttle(ms);
+    }
+
     /// The next `n` ListOffsets requests answer `error_code` on every partition.
     pub fn fail_next_list_offsets(&self, n: usize, error_code: i16) {
         self.state.faults.fail_next(2, n, error_code);

@@ -97,9 +97,17 @@ pub(crate) struct Faults {
     fail_next: Mutex<HashMap<i16, (usize, i16)>>,
     /// Node ids of brokers that read requests but answer none.
     stalled: Mutex<std::collections::HashSet<i32>>,
+    /// throttle_time_ms every Produce answer carries (0: none), as a quota-limited broker says.
+    produce_throttle_ms: std::sync::atomic::AtomicI32,
 }
 
 impl Faults {
+    pub(crate) fn set_produce_throttle(&self, ms: i32) {
+        self.produce_throttle_ms.store(ms, Ordering::SeqCst);
+    }
+    pub(crate) fn produce_throttle(&self) -> i32 {
+        self.produce_throttle_ms.load(Ordering::SeqCst)
+    }
     pub(crate) fn set_stalled(&self, node_id: i32, stalled: bool) {
         let mut set = lock(&self.stalled);
         if stalled {

@@ -204,6 +204,7 @@ impl Partitions {
 pub fn run(opts: &Options, config: &ClientConfig) -> Result<i32, Failure> {
     let fatal = |m: String| Failure::Fatal(m);
     let consumer = Consumer::new(config).map_err(|e| fatal(format!("Failed to create consumer: {}", e.message)))?;
+    crate::log_to_stderr(consumer.events(), config);
     let topic = opts.topic.clone().unwrap_or_default();
     let out = Output::new(opts)?;
 

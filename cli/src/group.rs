@@ -32,6 +32,7 @@ pub fn run(opts: &Options, config: &ClientConfig) -> Result<i32, Failure> {
     }
     let consumer = Consumer::new(config)
         .map_err(|e| Failure::Fatal(format!("Failed to create consumer: {}", e.message)))?;
+    crate::log_to_stderr(consumer.events(), config);
     // Rebalances come to us through poll, to be said and applied here.
     consumer.enable_rebalance_events(true);
     let out = Output::new(opts)?;

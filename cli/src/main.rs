@@ -60,6 +60,13 @@ macro_rules! info {
     };
 }
 
+/// librdkafka's default logger, which kcat keeps: log lines go to stderr as they happen (the
+/// library itself never writes there; this is the embedding's choice).
+pub fn log_to_stderr(events: &ferrokafka::EventQueue, config: &ferrokafka::ClientConfig) {
+    let name = config.common().map(|c| c.client_id).unwrap_or_else(|_| "rdkafka".into());
+    events.set_log_handler(Some(ferrokafka::events::stderr_logger(&name)));
+}
+
 /// `strerror()`'s text for an I/O error (Rust's Display adds " (os error N)").
 pub fn strerror(e: &std::io::Error) -> String {
     let s = e.to_string();

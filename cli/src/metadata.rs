@@ -14,6 +14,7 @@ use crate::{strerror, Failure};
 pub fn run(opts: &Options, config: &ClientConfig) -> Result<i32, Failure> {
     let admin =
         AdminClient::new(config).map_err(|e| Failure::Fatal(format!("Failed to create producer: {}", e.message)))?;
+    crate::log_to_stderr(admin.events(), config);
     let topics = opts.topic.clone().map(|t| vec![t]);
     let md = admin.metadata(topics.as_deref(), opts.metadata_timeout).map_err(|e| {
         let why = crate::metadata_error_text(&e);

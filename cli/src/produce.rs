@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use ferrokafka::blocking::Producer;
-use ferrokafka::{ClientConfig, DeliveryReport, ErrorKind, ProducerRecord};
+use ferrokafka::{ClientConfig, ClientEvent, DeliveryReport, ErrorKind, ProducerRecord};
 
 use crate::args::Options;
 use crate::{info, signals, strerror, Failure};
@@ -31,6 +31,7 @@ struct Stats {
 pub fn run(opts: &Options, config: &ClientConfig) -> Result<i32, Failure> {
     let producer =
         Producer::new(config).map_err(|e| Failure::Fatal(format!("Failed to create producer: {}", e.message)))?;
+    crate::log_to_stderr(producer.events(), config);
     let topic = opts.topic.clone().unwrap_or_default();
     let mut p = Producing {
         opts,
@@ -201,8 +202,13 @@ impl Producing<'_> {
 
     /// Handles the delivery reports that are ready, waiting up to `timeout` for the first.
     fn serve_reports(&mut self, timeout: Duration) {
-        for report in self.producer.poll(timeout) {
-            self.report(&report);
+        for event in self.producer.poll(timeout, usize::MAX) {
+            match event {
+                ClientEvent::Delivery(report) => self.report(&report),
+                // kcat's error_cb: say it and go on (the library keeps retrying).
+                ClientEvent::Error(e) => info!(1, "ERROR: {}\n", e.message),
+                _ => {}
+            }
         }
     }
 

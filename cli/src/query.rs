@@ -32,6 +32,7 @@ pub fn parse_query(arg: &str) -> Result<(String, i32, i64), Failure> {
 pub fn run(opts: &Options, config: &ClientConfig) -> Result<i32, Failure> {
     let consumer =
         Consumer::new(config).map_err(|e| Failure::Fatal(format!("Failed to create producer: {}", e.message)))?;
+    crate::log_to_stderr(consumer.events(), config);
     let mut queries = opts.queries.clone();
     let results = consumer.offsets_for_times(&queries, QUERY_TIMEOUT);
     let mut answers = Vec::with_capacity(queries.len());

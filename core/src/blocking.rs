@@ -16,7 +16,8 @@ use crate::client::Metadata;
 use crate::config::ClientConfig;
 use crate::consumer::{self, Event, Offset, RebalanceEvent, TopicPartitionOffset};
 use crate::error::{Error, ErrorKind, Result};
-use crate::producer::{self, Completion, DeliveryFuture, DeliveryReport, ProducerRecord};
+use crate::events::{ClientEvent, CommitResult, EventQueue};
+use crate::producer::{self, Completion, DeliveryFuture, ProducerRecord};
 
 static RUNTIME: Mutex<Option<(u32, Arc<Runtime>)>> = Mutex::new(None);
 
@@ -74,13 +75,52 @@ impl Producer {
         self.inner.send_with(record, completion)
     }
 
-    /// Delivery reports of [`produce`](Self::produce)d records, waiting up to `timeout` for one.
-    pub fn poll(&self, timeout: Duration) -> Vec<DeliveryReport> {
-        self.inner.poll_reports(timeout, usize::MAX)
+    /// Events (delivery reports of [`produce`](Self::produce)d records, errors, logs,
+    /// statistics, throttle notices), waiting up to `timeout` for the first; at most `max`.
+    /// This is librdkafka's rd_kafka_poll: the caller runs its callbacks on its own thread.
+    pub fn poll(&self, timeout: Duration, max: usize) -> Vec<ClientEvent> {
+        self.inner.poll_events(timeout, max)
     }
 
+    /// Waits until every record has an outcome, handing every event that arrives meanwhile to
+    /// `serve` on this thread (librdkafka's flush serves callbacks while it waits). Returns once
+    /// nothing is in flight and no report is left unserved; `_TIMED_OUT` at the deadline.
+    pub fn flush_serving(&self, timeout: Duration, serve: &mut dyn FnMut(ClientEvent)) -> Result<()> {
+        let deadline = crate::clock::deadline_after(timeout);
+        let _flush = self.inner.begin_flush();
+        loop {
+            for ev in self.inner.events().take_now(usize::MAX) {
+                serve(ev);
+            }
+            let left = self.in_flight_count();
+            if left == 0 {
+                return Ok(());
+            }
+            let now = std::time::Instant::now();
+            if now >= deadline {
+                return Err(Error::new(
+                    ErrorKind::TimedOut,
+                    format!("flush timed out after {} ms with {left} record(s) not yet delivered", timeout.as_millis()),
+                ));
+            }
+            // Reports wake this wait; records completed by future or callback do not, so look
+            // again at least every 10 ms.
+            for ev in self.inner.poll_events((deadline - now).min(Duration::from_millis(10)), usize::MAX) {
+                serve(ev);
+            }
+        }
+    }
+
+    /// Sends everything queued and waits for every outcome. Delivery reports and other events
+    /// stay queued for [`poll`](Self::poll); use [`flush_serving`](Self::flush_serving) to serve
+    /// them while waiting.
     pub fn flush(&self, timeout: Duration) -> Result<()> {
         crate::wait::block_on(&self.rt, self.inner.flush(timeout))
+    }
+
+    /// The event queue (wakeup, I/O event descriptor, forwarder, log handler).
+    pub fn events(&self) -> &Arc<EventQueue> {
+        self.inner.events()
     }
 
     /// Records not yet delivered plus reports not yet polled.
@@ -181,19 +221,15 @@ impl Consumer {
         crate::wait::block_on(&self.rt, self.inner.commit(offsets))
     }
 
-    /// Commits in the background; `done` (if any) gets the outcome on a runtime thread.
-    pub fn commit_async(
-        &self,
-        offsets: Option<&[(String, i32, i64)]>,
-        done: Option<Box<dyn FnOnce(Result<Vec<(String, i32, Result<i64>)>>) + Send>>,
-    ) {
+    /// Commits in the background (librdkafka's asynchronous commit); the outcome arrives as a
+    /// [`ClientEvent::OffsetCommit`] for [`poll_serving`](Self::poll_serving), on the caller's
+    /// thread, never as a callback on a runtime thread.
+    pub fn commit_async(&self, offsets: Option<&[(String, i32, i64)]>) {
         let consumer = self.inner.clone();
         let offsets = offsets.map(|o| o.to_vec());
         self.rt.spawn(async move {
             let r = consumer.commit(offsets.as_deref()).await;
-            if let Some(done) = done {
-                done(r);
-            }
+            consumer.events().push(ClientEvent::OffsetCommit(CommitResult::from_outcome(&r)));
         });
     }
 
@@ -234,16 +270,46 @@ impl Consumer {
         self.inner.resume(partitions)
     }
 
-    /// The next event. Rebalances run the callback here, outside the runtime.
+    /// The next consumer event (message, EOF, error, rebalance without a callback). Rebalances
+    /// run the callback here, outside the runtime. Client events (logs, errors, statistics,
+    /// commit results) stay queued: [`poll_serving`](Self::poll_serving) serves them too.
     pub fn poll(&self, timeout: Duration) -> Option<Event> {
+        self.poll_with(timeout, None)
+    }
+
+    /// [`poll`](Self::poll) that hands every client event arriving meanwhile to `serve`, on this
+    /// thread (librdkafka's consumer poll, which serves error, stats, log and offset-commit
+    /// callbacks while it waits for a message).
+    pub fn poll_serving(&self, timeout: Duration, serve: &mut dyn FnMut(ClientEvent)) -> Option<Event> {
+        self.poll_with(timeout, Some(serve))
+    }
+
+    fn poll_with(&self, timeout: Duration, mut serve: Option<&mut dyn FnMut(ClientEvent)>) -> Option<Event> {
         let deadline = crate::clock::deadline_after(timeout);
+        let events = self.inner.events().clone();
         loop {
+            if let Some(serve) = serve.as_mut() {
+                for ev in events.take_now(usize::MAX) {
+                    serve(ev);
+                }
+            }
             // Most polls find an event already queued: no need to enter the runtime for those.
             let ev = match self.inner.poll_now() {
                 Some(ev) => ev,
                 None => {
                     let left = deadline.saturating_duration_since(std::time::Instant::now());
-                    crate::wait::block_on(&self.rt, self.inner.poll(left))?
+                    let tokio_deadline = crate::clock::tokio_deadline_after(left);
+                    let wait = self.inner.wait_for_any(tokio_deadline, serve.is_some());
+                    if crate::wait::block_on(&self.rt, wait) {
+                        continue;
+                    }
+                    // Deadline, wake-up or close: serve what is there, then return.
+                    if let Some(serve) = serve.as_mut() {
+                        for ev in events.take_now(usize::MAX) {
+                            serve(ev);
+                        }
+                    }
+                    self.inner.poll_now()?
                 }
             };
             let Event::Rebalance(rb) = &ev else { return Some(ev) };
@@ -256,6 +322,16 @@ impl Consumer {
                 None => return Some(ev),
             }
         }
+    }
+
+    /// Ends a blocking poll at once, from any thread.
+    pub fn wakeup(&self) {
+        self.inner.wakeup();
+    }
+
+    /// The client event queue (I/O event descriptor, forwarder, log handler, batch poll).
+    pub fn events(&self) -> &Arc<EventQueue> {
+        self.inner.events()
     }
 
     pub fn fetch_watermarks(&self, topic: &str, partition: i32, timeout: Duration) -> Result<(i64, i64)> {
@@ -302,5 +378,14 @@ impl AdminClient {
 
     pub fn metadata(&self, topics: Option<&[String]>, timeout: Duration) -> Result<Metadata> {
         crate::wait::block_on(&self.rt, self.inner.metadata(topics, timeout))
+    }
+
+    /// Client events (errors, logs, statistics), waiting up to `timeout` for the first.
+    pub fn poll(&self, timeout: Duration, max: usize) -> Vec<ClientEvent> {
+        self.inner.events().poll(timeout, max)
+    }
+
+    pub fn events(&self) -> &Arc<EventQueue> {
+        self.inner.events()
     }
 }

@@ -18,9 +18,11 @@ pub mod clock;
 pub mod config;
 pub mod consumer;
 pub mod error;
+pub mod events;
 pub mod net;
 pub mod producer;
 pub mod protocol;
+mod stats;
 pub mod wait;
 
 pub use client::admin::{AdminClient, NewTopic};
@@ -28,4 +30,5 @@ pub use client::Metadata;
 pub use config::ClientConfig;
 pub use consumer::{Consumer, Event, Message, Offset, Timestamp, TopicPartitionOffset};
 pub use error::{Error, ErrorKind, Result};
+pub use events::{ClientEvent, EventQueue};
 pub use producer::{Delivery, DeliveryFuture, DeliveryReport, Header, Producer, ProducerRecord};

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use ferrokafka::blocking::{Consumer, Producer};
-use ferrokafka::{ErrorKind, Event, Message, Offset, ProducerRecord, Timestamp, TopicPartitionOffset};
+use ferrokafka::{ClientEvent, ErrorKind, Event, Message, Offset, ProducerRecord, Timestamp, TopicPartitionOffset};
 use ferrokafka_tests::{skip, Env};
 
 const T: Duration = Duration::from_secs(30);
@@ -303,7 +303,10 @@ fn delivery_reports_through_poll() {
     let mut reports = Vec::new();
     let deadline = Instant::now() + T;
     while reports.len() < 10 && Instant::now() < deadline {
-        reports.extend(p.poll(Duration::from_millis(200)));
+        reports.extend(p.poll(Duration::from_millis(200), usize::MAX).into_iter().filter_map(|e| match e {
+            ClientEvent::Delivery(r) => Some(r),
+            _ => None,
+        }));
     }
     assert_eq!(reports.len(), 10);
     for (i, r) in reports.iter().enumerate() {
@@ -435,7 +438,10 @@ fn blocking_calls_take_forever_and_work_inside_a_runtime() {
         p.flush(Duration::MAX).expect("flush forever");
         assert_eq!(delivery.wait().expect("delivered").offset, 0);
         p.produce(ProducerRecord::new(&topic).value("y")).expect("produce");
-        assert_eq!(p.poll(Duration::MAX).len(), 1, "poll(forever) returns with the report");
+        assert!(
+            matches!(p.poll(Duration::MAX, 1).as_slice(), [ClientEvent::Delivery(_)]),
+            "poll(forever) returns with the report"
+        );
         let c = Consumer::new(&env.config(&[])).expect("consumer");
         c.assign(&[TopicPartitionOffset::new(&topic, 0, Offset::Beginning)]).expect("assign");
         match c.poll(Duration::MAX) {

@@ -15,7 +15,8 @@
 //! A partition this broker does not lead gets NOT_LEADER_OR_FOLLOWER (6) plus, from v10, the
 //! current leader and its endpoint (KIP-951). acks=0 requests get no response at all.
 //! Fault injection (see `Cluster`): failing requests append nothing and answer the injected error on
-//! every partition; dropped responses are appended, then the connection is closed unanswered.
+//! every partition; dropped responses are appended, then the connection is closed unanswered;
+//! `Cluster::throttle_produce` sets throttle_time_ms on every answer (v1+), without delaying it.
 //!
 //! Not supported: transactional and control batches (INVALID_RECORD, 87), LogAppendTime topics,
 //! record-level errors (`record_errors` stays empty).
@@ -125,7 +126,9 @@ pub(crate) async fn handle(broker: &BrokerContext, version: i16, request: Produc
                 .with_port(b.port as i32)
         })
         .collect();
-    let mut response = ProduceResponse::default().with_responses(responses);
+    // The field exists from v1 (v0 cannot carry it).
+    let throttle = if version >= 1 { cluster.faults.produce_throttle() } else { 0 };
+    let mut response = ProduceResponse::default().with_responses(responses).with_throttle_time_ms(throttle);
     if version >= 10 {
         response = response.with_node_endpoints(node_endpoints);
     }

@@ -32,11 +32,26 @@ pub type TopicResult = (String, Result<()>);
 
 pub struct AdminClient {
     client: Arc<Client>,
+    /// What the statistics task holds weakly (it ends with the admin client).
+    _stats: Arc<(Arc<Client>, std::time::Instant)>,
 }
 
 impl AdminClient {
+    /// Creates an admin client; inside a tokio runtime (the blocking facade enters the shared
+    /// one), statistics.interval.ms starts its statistics there.
     pub fn new(config: &ClientConfig) -> Result<AdminClient> {
-        Ok(AdminClient { client: Client::new(config.common()?) })
+        let client = Client::new(config.common()?);
+        client.warn_no_effect(config);
+        let stats = Arc::new((client.clone(), std::time::Instant::now()));
+        if let (Some(every), Ok(handle)) = (client.config.statistics_interval, tokio::runtime::Handle::try_current()) {
+            crate::stats::spawn(&handle, every, Arc::downgrade(&stats), client.events.clone(), crate::stats::admin);
+        }
+        Ok(AdminClient { client, _stats: stats })
+    }
+
+    /// This client's event queue (errors, logs, statistics).
+    pub fn events(&self) -> &Arc<crate::events::EventQueue> {
+        &self.client.events
     }
 
     pub async fn metadata(&self, topics: Option<&[String]>, timeout: Duration) -> Result<Metadata> {

@@ -22,8 +22,9 @@ use kafka_protocol::protocol::StrBytes;
 
 use crate::config::CommonConfig;
 use crate::error::{Error, ErrorKind, Result};
+use crate::events::{level, EventQueue};
 use crate::net::versions::ours;
-use crate::net::Connection;
+use crate::net::{BrokerCounters, Connection};
 pub use metadata::{BrokerMetadata, Metadata, PartitionMetadata, TopicMetadata};
 
 /// Which connection to a broker a request travels on.
@@ -45,6 +46,8 @@ pub struct TopicInfo {
 
 #[derive(Default)]
 struct ConnectSlot {
+    /// This broker's counters, across its connections (for statistics).
+    counters: Arc<BrokerCounters>,
     conn: Option<Arc<Connection>>,
     failures: u32,
     retry_at: Option<Instant>,
@@ -66,11 +69,18 @@ pub struct Client {
     refresh_lock: tokio::sync::Mutex<()>,
     /// Tells waiters that new metadata arrived.
     pub(crate) metadata_changed: tokio::sync::Notify,
+    /// This client's events: logs, errors, delivery reports, ... for the application's poll.
+    pub events: Arc<EventQueue>,
+    /// An _ALL_BROKERS_DOWN error was reported and no connection succeeded since (it is
+    /// reported once per outage, as librdkafka does).
+    all_down_reported: std::sync::atomic::AtomicBool,
 }
 
 impl Client {
     pub fn new(config: CommonConfig) -> Arc<Client> {
         Arc::new(Client {
+            events: Arc::new(EventQueue::new(config.log_level, &config.debug)),
+            all_down_reported: std::sync::atomic::AtomicBool::new(false),
             config,
             state: Mutex::new(State::default()),
             slots: Mutex::new(HashMap::new()),
@@ -138,16 +148,23 @@ impl Client {
             }
         }
         let timeout = self.config.socket_timeout.min(self.config.api_version_request_timeout);
-        let r = Connection::connect(addr, &self.config.client_id, timeout, self.config.request_timeout).await;
+        let r =
+            Connection::connect(addr, &self.config.client_id, timeout, self.config.request_timeout, slot.counters.clone())
+                .await;
         match r {
             Ok(c) => {
                 let c = Arc::new(c);
                 slot.conn = Some(c.clone());
                 slot.failures = 0;
                 slot.retry_at = None;
+                self.all_down_reported.store(false, std::sync::atomic::Ordering::Release);
+                slot.counters.connects.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                self.events.debug("broker", "CONNECT", || format!("{addr}: connected (ApiVersions done)"));
                 Ok(c)
             }
             Err(e) => {
+                // librdkafka logs each failed connect at level 3 with facility FAIL.
+                self.events.log(level::ERR, "FAIL", e.message.clone());
                 slot.conn = None;
                 slot.failures = slot.failures.saturating_add(1);
                 let backoff = self
@@ -192,10 +209,16 @@ impl Client {
             }
         }
         Err(match last_err {
-            Some(e) => Error::new(
-                ErrorKind::AllBrokersDown,
-                format!("all brokers are down (tried {}): last error: {}", candidates.join(", "), e.message),
-            ),
+            Some(e) => {
+                let err = Error::new(
+                    ErrorKind::AllBrokersDown,
+                    format!("all brokers are down (tried {}): last error: {}", candidates.join(", "), e.message),
+                );
+                if !self.all_down_reported.swap(true, std::sync::atomic::Ordering::AcqRel) {
+                    self.events.error("FAIL", err.clone());
+                }
+                err
+            }
             None => Error::new(ErrorKind::InvalidArg, "bootstrap.servers is empty"),
         })
     }
@@ -321,6 +344,60 @@ impl Client {
             brokers,
             topics,
         }
+    }
+
+    /// Logs once, at creation, each property the application set that has no effect here
+    /// (librdkafka's CONFWARN warnings for properties that do not apply).
+    pub(crate) fn warn_no_effect(&self, config: &crate::config::ClientConfig) {
+        for name in config.no_effect_set() {
+            self.events.log(
+                level::WARNING,
+                "CONFWARN",
+                format!("Configuration property {name} is accepted for compatibility with librdkafka but has no effect in ferrokafka"),
+            );
+        }
+    }
+
+    /// A response said the broker throttled us: a throttle event (librdkafka's throttle_cb) for
+    /// a non-zero time.
+    pub(crate) fn note_throttle(&self, addr: &str, node_id: i32, throttle_time_ms: i32) {
+        if throttle_time_ms <= 0 {
+            return;
+        }
+        let broker_name = format!("{addr}/{node_id}");
+        self.events.debug("broker", "THROTTLE", || format!("{broker_name}: throttled for {throttle_time_ms} ms"));
+        self.events.push(crate::events::ClientEvent::Throttle(crate::events::Throttle {
+            broker_name,
+            broker_id: node_id,
+            throttle_time_ms,
+        }));
+    }
+
+    /// Per connection slot (a broker address, `#coordinator` for the group lane): whether a
+    /// connection is up, and the broker's counters. For statistics.
+    pub(crate) fn connection_stats(&self) -> Vec<(String, bool, Arc<BrokerCounters>)> {
+        let slots: Vec<(String, Arc<tokio::sync::Mutex<ConnectSlot>>)> =
+            self.slots.lock().unwrap_or_else(|p| p.into_inner()).iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        slots
+            .into_iter()
+            .filter_map(|(addr, slot)| {
+                // A slot locked right now is connecting: shown as down this round.
+                let s = slot.try_lock().ok();
+                let up = s.as_ref().and_then(|s| s.conn.as_ref()).is_some_and(|c| !c.is_closed());
+                let counters = s.map(|s| s.counters.clone())?;
+                Some((addr, up, counters))
+            })
+            .collect()
+    }
+
+    /// Known brokers (id -> host:port) and known topics with their leaders, for statistics.
+    pub(crate) fn known(&self) -> (Vec<(i32, String)>, Vec<(String, TopicInfo)>, Option<Instant>) {
+        let st = self.lock();
+        let mut brokers: Vec<(i32, String)> = st.brokers.iter().map(|(i, a)| (*i, a.clone())).collect();
+        brokers.sort();
+        let mut topics: Vec<(String, TopicInfo)> = st.topics.iter().map(|(t, i)| (t.clone(), i.clone())).collect();
+        topics.sort_by(|a, b| a.0.cmp(&b.0));
+        (brokers, topics, st.last_metadata)
     }
 
     /// Forgets a topic's cached leaders, so the next lookup refreshes them.

@@ -1181,7 +1181,7 @@ mod tests {
         // Table order, global first, each once; implemented ones are not listed.
         assert_eq!(
             config.no_effect_set(),
-            ["statistics.interval.ms", "ssl.engine.id", "sasl.password", "queuing.strategy", "offset.store.method"]
+            ["ssl.engine.id", "sasl.password", "queuing.strategy", "offset.store.method"]
         );
         assert!(base().no_effect_set().is_empty(), "defaults are not reported");
         let topic = TopicConfig::new().with("consume.callback.max.messages", "5").unwrap().with("acks", "1").unwrap();

@@ -41,6 +41,8 @@ impl ClientConfig {
             retry_backoff_max: self.ms("retry.backoff.max.ms")?,
             message_max_bytes: self.usize("message.max.bytes")?,
             debug,
+            log_level: i32::try_from(self.int("log_level")?).unwrap_or(6),
+            statistics_interval: Some(self.ms("statistics.interval.ms")?).filter(|d| !d.is_zero()),
             api_version_request_timeout: self.ms("api.version.request.timeout.ms")?,
             socket_keepalive: self.boolean("socket.keepalive.enable")?,
             socket_nagle_disable: self.boolean("socket.nagle.disable")?,
@@ -258,6 +260,10 @@ pub struct CommonConfig {
     pub api_version_request_timeout: Duration,
     /// `socket.keepalive.enable`, default false.
     pub socket_keepalive: bool,
+    /// `log_level`, the syslog threshold of log events, default 6 (info).
+    pub log_level: i32,
+    /// `statistics.interval.ms`, None when 0 (off, the default).
+    pub statistics_interval: Option<Duration>,
     /// `socket.nagle.disable` (TCP_NODELAY), default true.
     pub socket_nagle_disable: bool,
 }

@@ -38,6 +38,7 @@ use kafka_protocol::protocol::{Decodable, Encodable, StrBytes};
 use super::assignor::{Assignor, MemberSubscription};
 pub(crate) use super::assignor::RebalanceProtocol;
 use super::{ConsumerInner, Event, RebalanceEvent, RebalanceKind};
+use crate::events::{ClientEvent, CommitResult};
 use crate::error::{Error, ErrorKind, Result};
 use crate::client::Lane;
 use crate::net::versions::ours;
@@ -424,7 +425,10 @@ async fn commit_stored(inner: &ConsumerInner, only: Option<&BTreeSet<(String, i3
     if due.is_empty() {
         return;
     }
-    match heartbeating(inner, conn, commit(inner, &due)).await {
+    let outcome = heartbeating(inner, conn, commit(inner, &due)).await;
+    // librdkafka's offset_commit_cb sees every automatic commit, successful or not.
+    inner.client.events.push(ClientEvent::OffsetCommit(CommitResult::from_outcome(&outcome)));
+    match outcome {
         Ok(results) => {
             let failed: Vec<String> = results.iter().filter_map(|(t, p, r)| r.as_ref().err().map(|e| format!("{t}[{p}]: {e}"))).collect();
             if !failed.is_empty() {
@@ -617,6 +621,8 @@ fn membership_failed(inner: &ConsumerInner, e: &Error) -> bool {
     } else if e.kind == ErrorKind::FencedInstanceId {
         inner.group_lock().fatal = Some(e.clone());
         inner.push_global(Event::Error { topic: None, partition: -1, error: e.clone().fatal() });
+        // Fatal to the client: also an error event (librdkafka's error_cb with a fatal error).
+        inner.client.events.error("CGRP", e.clone().fatal());
         true
     } else {
         false

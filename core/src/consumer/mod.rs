@@ -258,6 +258,31 @@ pub(crate) struct ConsumerInner {
     /// Rounds of the fetch manager (each scans every partition under the state lock), for
     /// statistics and for the test that polls must not cause them.
     pub fetch_rounds: std::sync::atomic::AtomicU64,
+    /// Messages queued for the application, and their key and value bytes (statistics).
+    pub rxmsgs: std::sync::atomic::AtomicU64,
+    pub rxmsg_bytes: std::sync::atomic::AtomicU64,
+    pub created: Instant,
+}
+
+/// One assigned partition's figures for statistics (librdkafka's names; -1 where unknown).
+pub(crate) struct PartitionFigures {
+    pub topic: Arc<str>,
+    pub partition: i32,
+    pub fetch_state: &'static str,
+    pub fetchq_cnt: u64,
+    pub next_offset: i64,
+    pub stored_offset: i64,
+    pub committed_offset: i64,
+    pub eof_offset: i64,
+    pub end_offset: i64,
+    pub read_committed: bool,
+}
+
+/// The group member's figures for statistics.
+pub(crate) struct GroupFigures {
+    pub state: &'static str,
+    pub join_state: &'static str,
+    pub rebalance_cnt: u64,
 }
 
 impl ConsumerInner {
@@ -267,6 +292,58 @@ impl ConsumerInner {
 
     pub(crate) fn group_lock(&self) -> MutexGuard<'_, group::GroupState> {
         self.group.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn partition_figures(&self) -> Vec<PartitionFigures> {
+        let st = self.lock();
+        let mut queued: HashMap<(&str, i32), u64> = HashMap::new();
+        for (_, e) in &st.queue {
+            if let Event::Message(m) = e {
+                *queued.entry((&m.topic, m.partition)).or_default() += 1;
+            }
+        }
+        let read_committed = self.config.isolation_level == IsolationLevel::ReadCommitted;
+        let mut v: Vec<PartitionFigures> = st
+            .partitions
+            .values()
+            .map(|p| PartitionFigures {
+                topic: p.topic.clone(),
+                partition: p.partition,
+                fetch_state: match (p.paused, p.position) {
+                    (true, _) => "stopped",
+                    (_, Position::Resolve(_)) => "offset-query",
+                    (_, Position::Stopped) => "none",
+                    (_, Position::At(_)) if p.retry_at.is_some() => "offset-wait",
+                    (_, Position::At(_)) => "active",
+                },
+                fetchq_cnt: queued.get(&(&*p.topic, p.partition)).copied().unwrap_or(0),
+                next_offset: match p.position {
+                    Position::At(o) => o,
+                    _ => -1001,
+                },
+                stored_offset: p.stored.unwrap_or(-1001),
+                committed_offset: p.committed.unwrap_or(-1001),
+                eof_offset: p.eof_reported.unwrap_or(-1001),
+                end_offset: p.end_offset,
+                read_committed,
+            })
+            .collect();
+        v.sort_by(|a, b| (&*a.topic, a.partition).cmp(&(&*b.topic, b.partition)));
+        v
+    }
+
+    pub(crate) fn group_figures(&self) -> Option<GroupFigures> {
+        self.config.group_id.as_ref()?;
+        let g = self.group_lock();
+        Some(GroupFigures {
+            state: if g.coordinator.as_ref().is_some_and(|c| !c.is_closed()) { "up" } else { "query-coord" },
+            join_state: match (g.subscription.is_some(), g.generation >= 0, g.rejoin) {
+                (false, _, _) => "init",
+                (true, true, false) => "steady",
+                (true, _, _) => "wait-join",
+            },
+            rebalance_cnt: g.pushed_seq,
+        })
     }
 
     /// Queues an event that belongs to no partition (rebalances, group errors).
@@ -324,12 +401,17 @@ impl ConsumerInner {
             if current != Some(version) {
                 return;
             }
+            let (mut n, mut bytes) = (0u64, 0u64);
             for e in events {
-                if matches!(e, Event::Message(_)) {
+                if let Event::Message(m) = &e {
                     st.queued_messages += 1;
+                    n += 1;
+                    bytes += (m.key.as_ref().map_or(0, |k| k.len()) + m.value.as_ref().map_or(0, |v| v.len())) as u64;
                 }
                 st.queue.push_back((version, e));
             }
+            self.rxmsgs.fetch_add(n, Ordering::Relaxed);
+            self.rxmsg_bytes.fetch_add(bytes, Ordering::Relaxed);
         }
         self.arrived.notify_waiters();
     }
@@ -375,8 +457,16 @@ impl Consumer {
             group_task: Mutex::new(None),
             polling: std::sync::atomic::AtomicUsize::new(0),
             fetch_rounds: std::sync::atomic::AtomicU64::new(0),
+            rxmsgs: std::sync::atomic::AtomicU64::new(0),
+            rxmsg_bytes: std::sync::atomic::AtomicU64::new(0),
+            created: Instant::now(),
         });
+        inner.client.warn_no_effect(config);
         handle.spawn(source::run(inner.clone()));
+        if let Some(every) = inner.config.common.statistics_interval {
+            let events = inner.client.events.clone();
+            crate::stats::spawn(handle, every, Arc::downgrade(&inner), events, crate::stats::consumer);
+        }
         if has_group {
             let task = handle.spawn(group::run(inner.clone()));
             *inner.group_task.lock().unwrap_or_else(|p| p.into_inner()) = Some(task);
@@ -744,23 +834,58 @@ impl Consumer {
         self.take_event()
     }
 
-    /// The next event, waiting up to `timeout`. None when nothing arrived in time.
+    /// The next event, waiting up to `timeout`. None when nothing arrived in time, or after
+    /// [`wakeup`](Self::wakeup). Client events (logs, errors, commit results) stay on
+    /// [`events`](Self::events) for the caller to serve.
     pub async fn poll(&self, timeout: Duration) -> Option<Event> {
         self.note_poll();
         let _polling = PollingGuard::new(&self.inner);
         let deadline = crate::clock::tokio_deadline_after(timeout);
         loop {
-            let arrived = self.inner.arrived.notified();
             if let Some(ev) = self.take_event() {
                 return Some(ev);
             }
-            if self.inner.lock().closed {
-                return None;
-            }
-            if tokio::time::timeout_at(deadline, arrived).await.is_err() {
+            if !self.wait_for_any(deadline, false).await {
                 return self.take_event();
             }
         }
+    }
+
+    /// Waits until a consumer event (or, with `client_events`, a client event) may be there,
+    /// `deadline`, a wake-up or close. False when waiting should end: deadline, wake-up, closed.
+    pub(crate) async fn wait_for_any(&self, deadline: tokio::time::Instant, client_events: bool) -> bool {
+        let events = &self.inner.client.events;
+        loop {
+            let arrived = self.inner.arrived.notified();
+            let client = events.arrived.notified();
+            if !self.inner.lock().queue.is_empty() || (client_events && !events.is_empty()) {
+                return true;
+            }
+            if self.inner.lock().closed || events.take_wakeup() {
+                return false;
+            }
+            let now = tokio::time::Instant::now();
+            if now >= deadline {
+                return false;
+            }
+            // Sliced, so a wake-up from a signal handler (which cannot notify) is seen.
+            let slice = deadline.min(now + crate::events::WAIT_SLICE);
+            tokio::select! {
+                _ = arrived => return true,
+                _ = client => {}
+                _ = tokio::time::sleep_until(slice) => {}
+            }
+        }
+    }
+
+    /// This consumer's client event queue (logs, errors, statistics, commit results).
+    pub fn events(&self) -> &Arc<crate::events::EventQueue> {
+        &self.inner.client.events
+    }
+
+    /// Ends a blocking poll at once (rd_kafka_consumer_poll's yield), from any thread.
+    pub fn wakeup(&self) {
+        self.inner.client.events.wakeup();
     }
 
     /// poll was called: max.poll.interval.ms restarts, a member that left for not polling rejoins,

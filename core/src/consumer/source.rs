@@ -135,9 +135,7 @@ async fn fetch_once(inner: &ConsumerInner, leader: i32, work: &[Work]) {
     }
     if let Err(e) = fetch_records(inner, leader, &fetch).await {
         // The connection or broker failed: refresh leaders and try again after a backoff.
-        if inner.config.common.debug.iter().any(|d| d == "fetch" || d == "all") {
-            eprintln!("ferrokafka consumer: fetch from broker {leader} failed: {e}");
-        }
+        inner.client.events.log(crate::events::level::WARNING, "FETCH", format!("fetch from broker {leader} failed: {e}"));
         for w in &fetch {
             inner.client.invalidate_topic(&w.topic);
         }
@@ -174,9 +172,7 @@ async fn resolve_offsets(inner: &ConsumerInner, work: &[&Work]) {
             }
             Err(e) => {
                 // Coordinator not ready yet (it may still be loading): try again next round.
-                if inner.config.common.debug.iter().any(|d| d == "cgrp" || d == "all") {
-                    eprintln!("ferrokafka consumer: committed offsets unavailable: {e}");
-                }
+                inner.client.events.debug("cgrp", "OFFSET", || format!("committed offsets unavailable: {e}"));
                 tokio::time::sleep(inner.config.common.retry_backoff).await;
                 return;
             }
@@ -289,6 +285,7 @@ async fn fetch_records(inner: &ConsumerInner, leader: i32, work: &[&Work]) -> Re
         .with_session_epoch(-1)
         .with_topics(topics);
     let resp = conn.send(&req, version).await?;
+    inner.client.note_throttle(conn.addr(), leader, resp.throttle_time_ms);
     if resp.error_code != 0 {
         return Err(Error::from_kafka(resp.error_code, format!("fetch from broker {leader}")));
     }

@@ -11,9 +11,9 @@
 pub mod versions;
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use kafka_protocol::messages::{ApiKey, ApiVersionsRequest, ApiVersionsResponse, RequestHeader, ResponseHeader};
@@ -31,7 +31,48 @@ const MAX_RESPONSE_FRAME: usize = 512 * 1024 * 1024;
 /// What a response buffer starts at; it grows as bytes arrive, never on the word of a prefix.
 const INITIAL_FRAME_BUFFER: usize = 64 * 1024;
 
+/// What one broker's connections did, over every reconnect (librdkafka's per-broker statistics).
+/// Plain counters: updated with relaxed atomics on the I/O paths, read by the statistics task.
+#[derive(Debug, Default)]
+pub struct BrokerCounters {
+    /// Requests written, and their bytes.
+    pub tx: AtomicU64,
+    pub txbytes: AtomicU64,
+    pub txerrs: AtomicU64,
+    /// Responses read, and their bytes.
+    pub rx: AtomicU64,
+    pub rxbytes: AtomicU64,
+    pub rxerrs: AtomicU64,
+    pub req_timeouts: AtomicU64,
+    pub connects: AtomicU64,
+    pub disconnects: AtomicU64,
+    /// Requests queued for the writer, not yet written.
+    pub outbuf: AtomicU64,
+    /// Round trips, in microseconds.
+    pub rtt_sum_us: AtomicU64,
+    pub rtt_cnt: AtomicU64,
+    pub rtt_min_us: AtomicU64,
+    pub rtt_max_us: AtomicU64,
+    /// Requests sent and waiting for their answer, on the current connection.
+    pub waitresp: AtomicU64,
+}
+
+impl BrokerCounters {
+    fn note_rtt(&self, rtt: Duration) {
+        let us = u64::try_from(rtt.as_micros()).unwrap_or(u64::MAX);
+        self.rtt_sum_us.fetch_add(us, Ordering::Relaxed);
+        let n = self.rtt_cnt.fetch_add(1, Ordering::Relaxed);
+        if n == 0 {
+            self.rtt_min_us.store(us, Ordering::Relaxed);
+        } else {
+            self.rtt_min_us.fetch_min(us, Ordering::Relaxed);
+        }
+        self.rtt_max_us.fetch_max(us, Ordering::Relaxed);
+    }
+}
+
 struct Pending {
+    sent: Instant,
     correlation_id: i32,
     api_key: ApiKey,
     response_header_version: i16,
@@ -53,6 +94,7 @@ pub struct Connection {
     closed: Arc<AtomicBool>,
     versions: VersionTable,
     request_timeout: Duration,
+    counters: Arc<BrokerCounters>,
     /// Tasks started for this connection, aborted on drop so nothing outlives the client.
     tasks: Vec<tokio::task::AbortHandle>,
 }
@@ -72,12 +114,14 @@ impl std::fmt::Debug for Connection {
 }
 
 impl Connection {
-    /// Connects, then negotiates API versions. `connect_timeout` bounds both steps.
+    /// Connects, then negotiates API versions. `connect_timeout` bounds both steps. `counters`
+    /// (the broker's, shared by its successive connections) count what this one does.
     pub async fn connect(
         addr: &str,
         client_id: &str,
         connect_timeout: Duration,
         request_timeout: Duration,
+        counters: Arc<BrokerCounters>,
     ) -> Result<Connection> {
         let stream = tokio::time::timeout(connect_timeout, TcpStream::connect(addr))
             .await
@@ -100,8 +144,9 @@ impl Connection {
             queue.clone(),
             closed.clone(),
             addr.to_string(),
+            counters.clone(),
         ));
-        let reader = tokio::spawn(read_loop(read_half, queue, closed.clone(), addr.to_string()));
+        let reader = tokio::spawn(read_loop(read_half, queue, closed.clone(), addr.to_string(), counters.clone()));
         let mut conn = Connection {
             addr: addr.to_string(),
             client_id: StrBytes::from_string(client_id.to_string()),
@@ -110,6 +155,7 @@ impl Connection {
             closed,
             versions: VersionTable::default(),
             request_timeout,
+            counters,
             tasks: vec![writer.abort_handle(), reader.abort_handle()],
         };
         let versions = tokio::time::timeout(connect_timeout, conn.negotiate_versions())
@@ -163,6 +209,7 @@ impl Connection {
             Err(_) => {
                 // A response that never comes leaves the pipeline out of step: drop the connection
                 // so later requests start clean (librdkafka does the same on request timeout).
+                self.counters.req_timeouts.fetch_add(1, Ordering::Relaxed);
                 self.close();
                 return Err(Error::new(
                     ErrorKind::TimedOut,
@@ -214,6 +261,7 @@ impl Connection {
             let (reply, rx) = oneshot::channel();
             (
                 Some(Pending {
+                    sent: Instant::now(),
                     correlation_id,
                     api_key,
                     response_header_version: api_key.response_header_version(version),
@@ -227,6 +275,7 @@ impl Connection {
         self.tx
             .send(Outgoing { frame, pending })
             .map_err(|_| Error::new(ErrorKind::Transport, format!("{}: connection closed", self.addr)))?;
+        self.counters.outbuf.fetch_add(1, Ordering::Relaxed);
         Ok(rx)
     }
 
@@ -286,12 +335,14 @@ async fn write_loop(
     queue: Arc<Mutex<VecDeque<Pending>>>,
     closed: Arc<AtomicBool>,
     addr: String,
+    counters: Arc<BrokerCounters>,
 ) {
     let mut w = BufWriter::with_capacity(256 * 1024, half);
     while let Some(first) = rx.recv().await {
         let mut next = Some(first);
         // Write everything already queued before one flush: many small requests, one syscall.
         while let Some(out) = next.take() {
+            counters.outbuf.fetch_sub(1, Ordering::Relaxed);
             if let Some(p) = out.pending {
                 if closed.load(Ordering::Acquire) {
                     let _ = p.reply.send(Err(Error::new(ErrorKind::Transport, format!("{addr}: connection closed"))));
@@ -300,12 +351,16 @@ async fn write_loop(
                 // Registered before the bytes leave, so the reader always finds it.
                 if let Ok(mut q) = queue.lock() {
                     q.push_back(p);
+                    counters.waitresp.store(q.len() as u64, Ordering::Relaxed);
                 }
             }
             if let Err(e) = w.write_all(&out.frame).await {
+                counters.txerrs.fetch_add(1, Ordering::Relaxed);
                 fail_all(&queue, &closed, &format!("{addr}: write failed: {e}"));
                 return;
             }
+            counters.tx.fetch_add(1, Ordering::Relaxed);
+            counters.txbytes.fetch_add(out.frame.len() as u64, Ordering::Relaxed);
             next = rx.try_recv().ok();
         }
         if let Err(e) = w.flush().await {
@@ -321,6 +376,7 @@ async fn read_loop(
     queue: Arc<Mutex<VecDeque<Pending>>>,
     closed: Arc<AtomicBool>,
     addr: String,
+    counters: Arc<BrokerCounters>,
 ) {
     let result: Result<()> = async {
         loop {
@@ -348,9 +404,18 @@ async fn read_loop(
                 }
             }
             let mut body = buf.freeze();
-            let pending = queue.lock().ok().and_then(|mut q| q.pop_front()).ok_or_else(|| {
-                Error::new(ErrorKind::BadMsg, format!("{addr}: response with no request waiting for it"))
-            })?;
+            counters.rx.fetch_add(1, Ordering::Relaxed);
+            counters.rxbytes.fetch_add(len as u64 + 4, Ordering::Relaxed);
+            let pending = queue
+                .lock()
+                .ok()
+                .and_then(|mut q| {
+                    let p = q.pop_front();
+                    counters.waitresp.store(q.len() as u64, Ordering::Relaxed);
+                    p
+                })
+                .ok_or_else(|| Error::new(ErrorKind::BadMsg, format!("{addr}: response with no request waiting for it")))?;
+            counters.note_rtt(pending.sent.elapsed());
             // ApiVersions always answers with header v0 (see FACTS.md), whatever we asked.
             let hv = if pending.api_key == ApiKey::ApiVersions { 0 } else { pending.response_header_version };
             let header = ResponseHeader::decode(&mut body, hv).map_err(|e| {
@@ -369,6 +434,11 @@ async fn read_loop(
     }
     .await;
     if let Err(e) = result {
+        if e.kind == ErrorKind::BadMsg {
+            counters.rxerrs.fetch_add(1, Ordering::Relaxed);
+        }
+        counters.disconnects.fetch_add(1, Ordering::Relaxed);
+        counters.waitresp.store(0, Ordering::Relaxed);
         fail_all(&queue, &closed, &e.message);
     }
 }

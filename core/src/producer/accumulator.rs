@@ -64,6 +64,20 @@ struct PartitionQueue {
     /// Idempotence: the next sequence to assign, and the first not yet acknowledged.
     next_sequence: i32,
     acked_sequence: i32,
+    /// Records delivered (acknowledged) and their key, value and header bytes, for statistics.
+    txmsgs: u64,
+    txbytes: u64,
+}
+
+/// One partition's figures for statistics.
+pub(crate) struct PartitionFigures {
+    pub partition: i32,
+    /// Records not yet sent: in the open batch and in closed batches waiting to go.
+    pub msgq_cnt: u64,
+    /// Of those, the ones in closed batches (librdkafka's transmit queue).
+    pub xmit_msgq_cnt: u64,
+    pub txmsgs: u64,
+    pub txbytes: u64,
 }
 
 #[derive(Default)]
@@ -231,14 +245,17 @@ impl Accumulator {
             drop(st);
             return Err((Error::new(ErrorKind::Destroy, "producer is closed"), rec, completion));
         }
-        if st.queued >= cfg.queue_buffering_max_messages
-            || st.queued_bytes + size > cfg.queue_buffering_max_kbytes.saturating_mul(1024)
-        {
+        // Reports not yet polled count too, as librdkafka counts a message until its report is
+        // served: a producer nobody polls stops here instead of growing without bound.
+        let (unpolled, unpolled_bytes) = client.events.pending_reports();
+        let records = st.queued + unpolled;
+        let bytes = st.queued_bytes + unpolled_bytes;
+        if records >= cfg.queue_buffering_max_messages || bytes + size > cfg.queue_buffering_max_kbytes.saturating_mul(1024) {
             let e = Error::new(
                 ErrorKind::QueueFull,
                 format!(
-                    "producer queue is full ({} records, {} bytes; queue.buffering.max.messages={}, queue.buffering.max.kbytes={})",
-                    st.queued, st.queued_bytes, cfg.queue_buffering_max_messages, cfg.queue_buffering_max_kbytes
+                    "producer queue is full ({records} records, {bytes} bytes, delivery reports not yet polled included; queue.buffering.max.messages={}, queue.buffering.max.kbytes={})",
+                    cfg.queue_buffering_max_messages, cfg.queue_buffering_max_kbytes
                 ),
             );
             drop(st);
@@ -580,6 +597,36 @@ impl Accumulator {
         }
     }
 
+    /// Per topic: its partitions' figures and the records waiting for its metadata; the bytes
+    /// of every queued record.
+    pub fn figures(&self) -> (Vec<(Arc<str>, Vec<PartitionFigures>, u64)>, usize) {
+        let st = self.lock();
+        let topics = st
+            .topics
+            .iter()
+            .map(|(name, tq)| {
+                let parts = tq
+                    .partitions
+                    .iter()
+                    .enumerate()
+                    .map(|(i, pq)| {
+                        let xmit: usize = pq.ready.iter().map(|b| b.records.len()).sum();
+                        let open = pq.open.as_ref().map_or(0, |o| o.records.len());
+                        PartitionFigures {
+                            partition: i as i32,
+                            msgq_cnt: (xmit + open) as u64,
+                            xmit_msgq_cnt: xmit as u64,
+                            txmsgs: pq.txmsgs,
+                            txbytes: pq.txbytes,
+                        }
+                    })
+                    .collect();
+                (name.clone(), parts, tq.waiting.len() as u64)
+            })
+            .collect();
+        (topics, st.queued_bytes)
+    }
+
     pub fn total_in_flight(&self) -> usize {
         self.lock().topics.values().flat_map(|t| t.partitions.iter()).map(|p| p.in_flight).sum()
     }
@@ -602,11 +649,26 @@ impl Accumulator {
 
     /// Delivers outcomes (outside every lock), then updates the counters, so that a flush that
     /// sees the queue empty knows every report was already handed out.
-    pub fn deliver(&self, mut out: Outcomes, reports: &super::ReportQueue) {
+    pub fn deliver(&self, mut out: Outcomes, reports: &crate::events::EventQueue) {
         if out.items.is_empty() {
             return;
         }
         let (n, bytes) = out.items.iter().fold((0usize, 0usize), |(n, b), it| (n + 1, b + it.2.size));
+        // Deliveries per partition, counted before the records are handed out.
+        let mut delivered: Vec<(Arc<str>, i32, u64, u64)> = Vec::new();
+        for (topic, partition, rec, result) in &out.items {
+            if result.is_err() {
+                continue;
+            }
+            let size = rec.size.saturating_sub(RECORD_OVERHEAD) as u64;
+            match delivered.last_mut() {
+                Some(d) if d.0 == *topic && d.1 == *partition => {
+                    d.2 += 1;
+                    d.3 += size;
+                }
+                _ => delivered.push((topic.clone(), *partition, 1, size)),
+            }
+        }
         let mut queued = Vec::new();
         for (topic, partition, rec, result) in out.items.drain(..) {
             match rec.completion {
@@ -643,11 +705,18 @@ impl Accumulator {
             }
         }
         if !queued.is_empty() {
-            reports.push_all(queued);
+            reports.push_reports(queued);
         }
         let mut st = self.lock();
         st.queued = st.queued.saturating_sub(n);
         st.queued_bytes = st.queued_bytes.saturating_sub(bytes);
+        for (topic, partition, msgs, bytes) in delivered {
+            let pq = st.topics.get_mut(&topic).and_then(|t| t.partitions.get_mut(usize::try_from(partition).ok()?));
+            if let Some(pq) = pq {
+                pq.txmsgs += msgs;
+                pq.txbytes += bytes;
+            }
+        }
         drop(st);
         self.progress.notify_waiters();
     }

@@ -42,6 +42,18 @@ impl ProducerIdState {
         (g.0 == Phase::Ready).then_some((g.1, g.2))
     }
 
+    /// librdkafka's idempotence state name (its STATISTICS.md eos.idemp_state), producer id
+    /// and epoch (-1 before the first InitProducerId).
+    pub fn describe(&self) -> (&'static str, i64, i16) {
+        let g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let name = match g.0 {
+            Phase::Uninitialized => "RequestPID",
+            Phase::Ready => "Assigned",
+            Phase::NeedsBump => "DrainBump",
+        };
+        (name, g.1, g.2)
+    }
+
     pub fn needs_init(&self) -> bool {
         let g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         g.0 != Phase::Ready

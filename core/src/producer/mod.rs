@@ -6,8 +6,8 @@
 //! - One drain task ([`sink`]) closes batches when linger.ms / batch.size / flush say so,
 //!   compresses each once, groups them per leader broker and pipelines Produce requests.
 //! - Responses complete each message exactly once: a future, a callback, or a report queued
-//!   for [`Producer::poll_reports`] (how bindings deliver librdkafka-style reports on the
-//!   application's thread).
+//!   on the client's event queue for [`Producer::poll_events`] (how bindings deliver
+//!   librdkafka-style reports on the application's thread).
 //!
 //! No message is reported delivered unless the broker acknowledged it (or acks=0 was asked).
 
@@ -16,12 +16,11 @@ pub mod idempotence;
 pub mod partitioner;
 pub mod sink;
 
-use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
 use tokio::sync::oneshot;
@@ -29,6 +28,7 @@ use tokio::sync::oneshot;
 use crate::client::{Client, Metadata};
 use crate::config::{ClientConfig, ProducerConfig};
 use crate::error::{Error, ErrorKind, Result};
+use crate::events::{ClientEvent, EventQueue};
 pub use crate::protocol::record::Header;
 use accumulator::Accumulator;
 
@@ -121,7 +121,8 @@ impl DeliveryReport {
 pub enum Completion {
     Future(oneshot::Sender<Result<Delivery>>),
     Callback(Box<dyn FnOnce(DeliveryReport) + Send>),
-    /// Queued for [`Producer::poll_reports`].
+    /// Queued as a [`ClientEvent::Delivery`] on the client's event queue, for the application's
+    /// poll (librdkafka's dr_msg_cb model).
     Queue,
     /// Nobody listens (fire and forget).
     Ignore,
@@ -160,48 +161,12 @@ impl DeliveryFuture {
     }
 }
 
-/// Delivery reports waiting for the application's poll call.
-#[derive(Default)]
-pub(crate) struct ReportQueue {
-    queue: Mutex<VecDeque<DeliveryReport>>,
-    ready: Condvar,
-}
-
-impl ReportQueue {
-    pub fn push_all(&self, reports: impl IntoIterator<Item = DeliveryReport>) {
-        let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
-        q.extend(reports);
-        self.ready.notify_all();
-    }
-
-    fn take(&self, timeout: Duration, max: usize) -> Vec<DeliveryReport> {
-        let deadline = crate::clock::deadline_after(timeout);
-        let mut q = self.queue.lock().unwrap_or_else(|p| p.into_inner());
-        while q.is_empty() {
-            let now = Instant::now();
-            if now >= deadline {
-                return Vec::new();
-            }
-            q = match self.ready.wait_timeout(q, deadline - now) {
-                Ok((g, _)) => g,
-                Err(p) => p.into_inner().0,
-            };
-        }
-        let n = q.len().min(max);
-        q.drain(..n).collect()
-    }
-
-    fn len(&self) -> usize {
-        self.queue.lock().map(|q| q.len()).unwrap_or(0)
-    }
-}
-
 pub(crate) struct ProducerInner {
     pub client: Arc<Client>,
     pub config: Arc<ProducerConfig>,
     pub acc: Accumulator,
-    pub reports: ReportQueue,
     pub idempotence: idempotence::ProducerIdState,
+    pub created: std::time::Instant,
 }
 
 /// An asynchronous Kafka producer. Cheap to clone; the last clone dropped stops it (records
@@ -225,14 +190,19 @@ impl Producer {
     pub fn with_runtime(config: &ClientConfig, handle: &tokio::runtime::Handle) -> Result<Producer> {
         let pc = Arc::new(config.producer()?);
         let client = Client::new(pc.common.clone());
+        client.warn_no_effect(config);
         let inner = Arc::new(ProducerInner {
             client,
             acc: Accumulator::new(pc.clone()),
             config: pc,
-            reports: ReportQueue::default(),
             idempotence: idempotence::ProducerIdState::default(),
+            created: std::time::Instant::now(),
         });
         handle.spawn(sink::run(inner.clone()));
+        if let Some(every) = inner.config.common.statistics_interval {
+            let events = inner.client.events.clone();
+            crate::stats::spawn(handle, every, Arc::downgrade(&inner), events, crate::stats::producer);
+        }
         Ok(Producer { _guard: Arc::new(ShutdownGuard(inner.clone())), inner })
     }
 
@@ -258,12 +228,17 @@ impl Producer {
         let mut pending = Some((record, Completion::Future(tx)));
         loop {
             let space = self.inner.acc.space_notified();
+            let polled = self.inner.client.events.reports_taken.notified();
             let (record, completion) = pending.take().ok_or_else(|| Error::new(ErrorKind::Fail, "internal"))?;
             match self.inner.acc.append(&self.inner.client, record, completion) {
                 Ok(()) => return Ok(DeliveryFuture { rx }),
                 Err((e, rec, comp)) if e.kind == ErrorKind::QueueFull => {
                     pending = Some((rec, comp));
-                    space.await;
+                    // Space comes from deliveries or from the application polling their reports.
+                    tokio::select! {
+                        _ = space => {}
+                        _ = polled => {}
+                    }
                 }
                 Err((e, _, _)) => return Err(e),
             }
@@ -275,15 +250,26 @@ impl Producer {
         self.inner.acc.append(&self.inner.client, record, completion).map_err(|(e, _, _)| e)
     }
 
-    /// Takes up to `max` queued delivery reports (records sent with [`Completion::Queue`]),
-    /// waiting up to `timeout` for the first. Blocking: call it from a non-async thread.
-    pub fn poll_reports(&self, timeout: Duration, max: usize) -> Vec<DeliveryReport> {
-        self.inner.reports.take(timeout, max)
+    /// Takes up to `max` events (delivery reports of records sent with [`Completion::Queue`],
+    /// logs, errors, ...), waiting up to `timeout` for the first. Blocking: call it from a
+    /// non-async thread.
+    pub fn poll_events(&self, timeout: Duration, max: usize) -> Vec<ClientEvent> {
+        self.inner.client.events.poll(timeout, max)
+    }
+
+    /// This producer's event queue (wakeup, I/O event, forwarder, log handler).
+    pub fn events(&self) -> &Arc<EventQueue> {
+        &self.inner.client.events
     }
 
     /// Records sent but not yet reported, plus reports not yet polled (librdkafka's outq_len).
     pub fn in_flight_count(&self) -> usize {
-        self.inner.acc.queued_records() + self.inner.reports.len()
+        self.inner.acc.queued_records() + self.inner.client.events.pending_reports().0
+    }
+
+    /// While the guard lives linger.ms is ignored (what flush does).
+    pub(crate) fn begin_flush(&self) -> accumulator::FlushGuard<'_> {
+        self.inner.acc.begin_flush()
     }
 
     /// Sends everything queued now (ignoring linger.ms) and waits until every record has an

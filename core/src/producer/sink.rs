@@ -52,7 +52,7 @@ pub(crate) async fn run(inner: Arc<ProducerInner>) {
             // requests still complete (their answers may requeue, which wakes us again).
             let mut out = Outcomes::default();
             inner.acc.fail_all(&Error::new(ErrorKind::Destroy, "producer was closed before delivery"), &mut out);
-            inner.acc.deliver(out, &inner.reports);
+            inner.acc.deliver(out, &inner.client.events);
             if inner.acc.queued_records() == 0 {
                 return;
             }
@@ -84,7 +84,7 @@ pub(crate) async fn run(inner: Arc<ProducerInner>) {
         if drained.need_epoch_bump {
             inner.idempotence.request_bump();
         }
-        inner.acc.deliver(out, &inner.reports);
+        inner.acc.deliver(out, &inner.client.events);
 
         if !drained.need_metadata.is_empty() {
             let backoff = cfg.common.retry_backoff;
@@ -127,10 +127,9 @@ pub(crate) async fn run(inner: Arc<ProducerInner>) {
     }
 }
 
+/// A debug line of the `msg` context (librdkafka's producer debugging: debug=msg or all).
 fn log_debug(inner: &ProducerInner, msg: &str) {
-    if !inner.config.common.debug.is_empty() {
-        eprintln!("ferrokafka producer: {msg}");
-    }
+    inner.client.events.debug("msg", "PRODUCE", || msg.to_string());
 }
 
 /// Encodes each batch once (compressing it) and stamps its producer id and sequence.
@@ -183,7 +182,7 @@ async fn send_to_leader(inner: &Arc<ProducerInner>, leader: i32, mut batches: Ve
             }
         }
     }
-    inner.acc.deliver(out, &inner.reports);
+    inner.acc.deliver(out, &inner.client.events);
     if good.is_empty() {
         return;
     }
@@ -203,7 +202,7 @@ async fn send_to_leader(inner: &Arc<ProducerInner>, leader: i32, mut batches: Ve
                 inner.acc.release(&b.topic, b.partition);
                 out.fail_batch(b, &e);
             }
-            inner.acc.deliver(out, &inner.reports);
+            inner.acc.deliver(out, &inner.client.events);
             return;
         }
     };
@@ -247,7 +246,7 @@ async fn send_to_leader(inner: &Arc<ProducerInner>, leader: i32, mut batches: Ve
                 Err(e) => out.fail_batch(b, e),
             }
         }
-        inner.acc.deliver(out, &inner.reports);
+        inner.acc.deliver(out, &inner.client.events);
         return;
     }
     log_debug(inner, &format!("produce to {leader}: {:?}", good.iter().map(|b| (b.partition, b.sequence, b.attempts)).collect::<Vec<_>>()));
@@ -279,6 +278,7 @@ async fn send_to_leader(inner: &Arc<ProducerInner>, leader: i32, mut batches: Ve
             Ok(r) => r,
             Err(e) => return retry_or_fail(&inner, good, &e),
         };
+        inner.client.note_throttle(&addr, leader, resp.throttle_time_ms);
         // Index the answer by (topic, partition).
         let mut answers: HashMap<(String, i32), (i16, i64, i64, Option<String>)> = HashMap::new();
         for t in resp.responses {
@@ -296,7 +296,7 @@ async fn send_to_leader(inner: &Arc<ProducerInner>, leader: i32, mut batches: Ve
             let answer = answers.remove(&(b.topic.to_string(), b.partition));
             handle_partition(&inner, b, answer, &mut out, &mut retry, &mut refresh);
         }
-        inner.acc.deliver(out, &inner.reports);
+        inner.acc.deliver(out, &inner.client.events);
         if !retry.is_empty() {
             inner.acc.requeue(retry, inner.config.common.retry_backoff);
         }
@@ -400,7 +400,7 @@ fn retry_or_fail(inner: &Arc<ProducerInner>, batches: Vec<Batch>, err: &Error) {
     for b in batches {
         retry_one(inner, b, err, &mut out, &mut retry);
     }
-    inner.acc.deliver(out, &inner.reports);
+    inner.acc.deliver(out, &inner.client.events);
     if !retry.is_empty() {
         inner.acc.requeue(retry, inner.config.common.retry_backoff);
     }
