@@ -45,33 +45,50 @@ pub fn runtime() -> Result<Arc<Runtime>> {
     Ok(rt)
 }
 
+/// A client made before fork() cannot work in the child: its runtime threads and sockets stayed
+/// in the parent. Every call says so instead of hanging (librdkafka hangs there).
+fn not_forked(pid: u32) -> Result<()> {
+    let now = std::process::id();
+    if now == pid {
+        return Ok(());
+    }
+    Err(Error::new(
+        ErrorKind::State,
+        format!("this client was created in process {pid} before fork(); process {now} must create its own client"),
+    ))
+}
+
 /// A producer for non-async callers.
 #[derive(Clone)]
 pub struct Producer {
     inner: producer::Producer,
     rt: Arc<Runtime>,
+    pid: u32,
 }
 
 impl Producer {
     pub fn new(config: &ClientConfig) -> Result<Producer> {
         let rt = runtime()?;
         let inner = producer::Producer::with_runtime(config, rt.handle())?;
-        Ok(Producer { inner, rt })
+        Ok(Producer { inner, rt, pid: std::process::id() })
     }
 
     /// Queues a record; `wait()` on the result blocks until it is delivered or failed.
     pub fn send(&self, record: ProducerRecord) -> Result<DeliveryFuture> {
+        not_forked(self.pid)?;
         self.inner.send(record)
     }
 
     /// Queues a record whose delivery report is handed out by [`poll`](Self::poll)
     /// (librdkafka's model: produce, then poll to serve delivery callbacks).
     pub fn produce(&self, record: ProducerRecord) -> Result<()> {
+        not_forked(self.pid)?;
         self.inner.send_with(record, Completion::Queue)
     }
 
     /// Queues a record whose outcome goes to `completion`.
     pub fn send_with(&self, record: ProducerRecord, completion: Completion) -> Result<()> {
+        not_forked(self.pid)?;
         self.inner.send_with(record, completion)
     }
 
@@ -79,6 +96,9 @@ impl Producer {
     /// statistics, throttle notices), waiting up to `timeout` for the first; at most `max`.
     /// This is librdkafka's rd_kafka_poll: the caller runs its callbacks on its own thread.
     pub fn poll(&self, timeout: Duration, max: usize) -> Vec<ClientEvent> {
+        if let Err(e) = not_forked(self.pid) {
+            return vec![ClientEvent::Error(e)];
+        }
         self.inner.poll_events(timeout, max)
     }
 
@@ -86,6 +106,7 @@ impl Producer {
     /// `serve` on this thread (librdkafka's flush serves callbacks while it waits). Returns once
     /// nothing is in flight and no report is left unserved; `_TIMED_OUT` at the deadline.
     pub fn flush_serving(&self, timeout: Duration, serve: &mut dyn FnMut(ClientEvent)) -> Result<()> {
+        not_forked(self.pid)?;
         let deadline = crate::clock::deadline_after(timeout);
         let _flush = self.inner.begin_flush();
         loop {
@@ -115,6 +136,7 @@ impl Producer {
     /// stay queued for [`poll`](Self::poll); use [`flush_serving`](Self::flush_serving) to serve
     /// them while waiting.
     pub fn flush(&self, timeout: Duration) -> Result<()> {
+        not_forked(self.pid)?;
         crate::wait::block_on(&self.rt, self.inner.flush(timeout))
     }
 
@@ -123,13 +145,32 @@ impl Producer {
         self.inner.events()
     }
 
+    /// See [`producer::Producer::purge`]; `flags` from [`producer::purge`].
+    pub fn purge(&self, flags: i32) -> Result<()> {
+        not_forked(self.pid)?;
+        crate::wait::block_on(&self.rt, self.inner.purge(flags))
+    }
+
     /// Records not yet delivered plus reports not yet polled.
     pub fn in_flight_count(&self) -> usize {
         self.inner.in_flight_count()
     }
 
     pub fn metadata(&self, topic: Option<&str>, timeout: Duration) -> Result<Metadata> {
+        not_forked(self.pid)?;
         crate::wait::block_on(&self.rt, self.inner.metadata(topic, timeout))
+    }
+
+    /// The cluster id (None when the broker does not say), from known metadata or a request.
+    pub fn cluster_id(&self, timeout: Duration) -> Result<Option<String>> {
+        not_forked(self.pid)?;
+        crate::wait::block_on(&self.rt, self.inner.client().cluster_id(timeout))
+    }
+
+    /// The controller's broker id (-1 when the broker does not say).
+    pub fn controller_id(&self, timeout: Duration) -> Result<i32> {
+        not_forked(self.pid)?;
+        crate::wait::block_on(&self.rt, self.inner.client().controller_id(timeout))
     }
 
     pub fn as_async(&self) -> &producer::Producer {
@@ -146,6 +187,7 @@ pub type RebalanceCallback = Arc<dyn Fn(&Consumer, &RebalanceEvent) + Send + Syn
 pub struct Consumer {
     inner: consumer::Consumer,
     rt: Arc<Runtime>,
+    pid: u32,
     callback: Arc<Mutex<Option<RebalanceCallback>>>,
     events_to_app: Arc<std::sync::atomic::AtomicBool>,
 }
@@ -157,16 +199,19 @@ impl Consumer {
         Ok(Consumer {
             inner,
             rt,
+            pid: std::process::id(),
             callback: Arc::new(Mutex::new(None)),
             events_to_app: Arc::new(std::sync::atomic::AtomicBool::new(false)),
         })
     }
 
     pub fn subscribe(&self, topics: &[String]) -> Result<()> {
+        not_forked(self.pid)?;
         self.inner.subscribe(topics)
     }
 
     pub fn unsubscribe(&self) -> Result<()> {
+        not_forked(self.pid)?;
         self.inner.unsubscribe()
     }
 
@@ -201,23 +246,28 @@ impl Consumer {
     }
 
     pub fn incremental_assign(&self, partitions: &[TopicPartitionOffset]) -> Result<()> {
+        not_forked(self.pid)?;
         self.inner.incremental_assign(partitions)
     }
 
     pub fn incremental_unassign(&self, partitions: &[(String, i32)]) -> Result<()> {
+        not_forked(self.pid)?;
         self.inner.incremental_unassign(partitions)
     }
 
     pub fn unassign(&self) -> Result<()> {
+        not_forked(self.pid)?;
         self.inner.unassign()
     }
 
     pub fn store_offsets(&self, offsets: &[(String, i32, i64)]) -> Result<()> {
+        not_forked(self.pid)?;
         self.inner.store_offsets(offsets)
     }
 
     /// Commits and waits (librdkafka's synchronous commit). None: every stored offset.
     pub fn commit(&self, offsets: Option<&[(String, i32, i64)]>) -> Result<Vec<(String, i32, Result<i64>)>> {
+        not_forked(self.pid)?;
         crate::wait::block_on(&self.rt, self.inner.commit(offsets))
     }
 
@@ -234,12 +284,14 @@ impl Consumer {
     }
 
     pub fn committed(&self, partitions: &[(String, i32)], timeout: Duration) -> Result<Vec<(String, i32, i64)>> {
+        not_forked(self.pid)?;
         crate::wait::block_on(&self.rt, self.inner.committed(partitions, timeout))
     }
 
     /// Commits what is due, revokes the assignment through the rebalance callback (run here,
     /// on the caller's thread, as librdkafka's consumer_close does), leaves the group, stops.
     pub fn close(&self) -> Result<()> {
+        not_forked(self.pid)?;
         if let Some(ev) = crate::wait::block_on(&self.rt, self.inner.begin_close_revocation()) {
             let cb = self.callback.lock().unwrap_or_else(|p| p.into_inner()).clone();
             if let Some(cb) = cb {
@@ -251,6 +303,7 @@ impl Consumer {
     }
 
     pub fn assign(&self, partitions: &[TopicPartitionOffset]) -> Result<()> {
+        not_forked(self.pid)?;
         self.inner.assign(partitions)
     }
 
@@ -259,14 +312,16 @@ impl Consumer {
     }
 
     pub fn seek(&self, topic: &str, partition: i32, offset: Offset) -> Result<()> {
+        not_forked(self.pid)?;
         self.inner.seek(topic, partition, offset)
     }
 
-    pub fn pause(&self, partitions: &[(String, i32)]) {
+    /// See [`consumer::Consumer::pause`]: one result per partition.
+    pub fn pause(&self, partitions: &[(String, i32)]) -> Vec<(String, i32, Result<()>)> {
         self.inner.pause(partitions)
     }
 
-    pub fn resume(&self, partitions: &[(String, i32)]) {
+    pub fn resume(&self, partitions: &[(String, i32)]) -> Vec<(String, i32, Result<()>)> {
         self.inner.resume(partitions)
     }
 
@@ -285,6 +340,9 @@ impl Consumer {
     }
 
     fn poll_with(&self, timeout: Duration, mut serve: Option<&mut dyn FnMut(ClientEvent)>) -> Option<Event> {
+        if let Err(error) = not_forked(self.pid) {
+            return Some(Event::Error { topic: None, partition: -1, error });
+        }
         let deadline = crate::clock::deadline_after(timeout);
         let events = self.inner.events().clone();
         loop {
@@ -335,19 +393,36 @@ impl Consumer {
     }
 
     pub fn fetch_watermarks(&self, topic: &str, partition: i32, timeout: Duration) -> Result<(i64, i64)> {
+        not_forked(self.pid)?;
         crate::wait::block_on(&self.rt, self.inner.fetch_watermarks(topic, partition, timeout))
     }
 
     pub fn offsets_for_times(&self, query: &[(String, i32, i64)], timeout: Duration) -> Vec<Result<i64>> {
+        if let Err(e) = not_forked(self.pid) {
+            return query.iter().map(|_| Err(e.clone())).collect();
+        }
         crate::wait::block_on(&self.rt, self.inner.offsets_for_times(query, timeout))
     }
 
     pub fn metadata(&self, topic: Option<&str>, timeout: Duration) -> Result<Metadata> {
+        not_forked(self.pid)?;
         crate::wait::block_on(&self.rt, self.inner.metadata(topic, timeout))
     }
 
     pub fn position(&self) -> Vec<(String, i32, i64)> {
         self.inner.position()
+    }
+
+    /// The cluster id (None when the broker does not say), from known metadata or a request.
+    pub fn cluster_id(&self, timeout: Duration) -> Result<Option<String>> {
+        not_forked(self.pid)?;
+        crate::wait::block_on(&self.rt, self.inner.client().cluster_id(timeout))
+    }
+
+    /// The controller's broker id (-1 when the broker does not say).
+    pub fn controller_id(&self, timeout: Duration) -> Result<i32> {
+        not_forked(self.pid)?;
+        crate::wait::block_on(&self.rt, self.inner.client().controller_id(timeout))
     }
 
     pub fn as_async(&self) -> &consumer::Consumer {
@@ -359,30 +434,49 @@ impl Consumer {
 pub struct AdminClient {
     inner: AsyncAdmin,
     rt: Arc<Runtime>,
+    pid: u32,
 }
 
 impl AdminClient {
     pub fn new(config: &ClientConfig) -> Result<AdminClient> {
         let rt = runtime()?;
         let _guard = rt.enter();
-        Ok(AdminClient { inner: AsyncAdmin::new(config)?, rt })
+        Ok(AdminClient { inner: AsyncAdmin::new(config)?, rt, pid: std::process::id() })
     }
 
     pub fn create_topics(&self, topics: &[NewTopic], timeout: Duration) -> Result<Vec<TopicResult>> {
+        not_forked(self.pid)?;
         crate::wait::block_on(&self.rt, self.inner.create_topics(topics, timeout))
     }
 
     pub fn delete_topics(&self, names: &[String], timeout: Duration) -> Result<Vec<TopicResult>> {
+        not_forked(self.pid)?;
         crate::wait::block_on(&self.rt, self.inner.delete_topics(names, timeout))
     }
 
     pub fn metadata(&self, topics: Option<&[String]>, timeout: Duration) -> Result<Metadata> {
+        not_forked(self.pid)?;
         crate::wait::block_on(&self.rt, self.inner.metadata(topics, timeout))
     }
 
     /// Client events (errors, logs, statistics), waiting up to `timeout` for the first.
     pub fn poll(&self, timeout: Duration, max: usize) -> Vec<ClientEvent> {
+        if let Err(e) = not_forked(self.pid) {
+            return vec![ClientEvent::Error(e)];
+        }
         self.inner.events().poll(timeout, max)
+    }
+
+    /// The cluster id (None when the broker does not say), from known metadata or a request.
+    pub fn cluster_id(&self, timeout: Duration) -> Result<Option<String>> {
+        not_forked(self.pid)?;
+        crate::wait::block_on(&self.rt, self.inner.client().cluster_id(timeout))
+    }
+
+    /// The controller's broker id (-1 when the broker does not say).
+    pub fn controller_id(&self, timeout: Duration) -> Result<i32> {
+        not_forked(self.pid)?;
+        crate::wait::block_on(&self.rt, self.inner.client().controller_id(timeout))
     }
 
     pub fn events(&self) -> &Arc<EventQueue> {

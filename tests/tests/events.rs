@@ -311,3 +311,75 @@ fn properties_without_effect_are_logged_once() {
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert!(warnings[0].contains("ssl.engine.id") && warnings[0].contains("no effect"), "{warnings:?}");
 }
+
+/// rd_kafka_purge: queued records fail with _PURGE_QUEUE, in-flight ones with _PURGE_INFLIGHT,
+/// each through its normal report; the producer goes on working afterwards.
+#[test]
+fn purge_fails_queued_and_in_flight_records_through_their_reports() {
+    use ferrokafka::producer::purge;
+    let env = Env::new(1);
+    let Some(cluster) = env.testkit() else {
+        return ferrokafka_tests::skip("purge in flight", "needs the testkit to stall a broker");
+    };
+    let topic = env.topic("purge", 1);
+    for idempotent in ["false", "true"] {
+        let p = Producer::new(&env.config(&[("linger.ms", "60000"), ("enable.idempotence", idempotent)])).expect("producer");
+        p.send(ProducerRecord::new(&topic).value("warm-up")).expect("send");
+        p.flush(T).expect("flush (linger.ms is ignored by flush)");
+        for i in 0..10 {
+            p.produce(ProducerRecord::new(&topic).value(format!("{i}"))).expect("produce");
+        }
+        p.purge(purge::QUEUE).expect("purge queue");
+        let purged = p.poll(Duration::ZERO, usize::MAX);
+        assert_eq!(purged.len(), 10, "every queued record reported at once: {purged:?}");
+        assert!(purged.iter().all(|e| matches!(e, ClientEvent::Delivery(r) if r.error.as_ref().map(|e| e.kind) == Some(ErrorKind::PurgeQueue))));
+        p.flush(Duration::from_millis(100)).expect("nothing left to flush");
+
+        // In flight: the broker reads the request and answers nothing until released.
+        cluster.stall_broker(1, true);
+        let stuck = p.send(ProducerRecord::new(&topic).value("stuck")).expect("send");
+        let flushing = p.clone();
+        let t = std::thread::spawn(move || flushing.flush(Duration::from_millis(300)));
+        let _ = t.join();
+        p.purge(purge::INFLIGHT).expect("purge in flight");
+        let e = stuck.wait().expect_err("purged");
+        assert_eq!(e.kind, ErrorKind::PurgeInflight, "{e}");
+        cluster.stall_broker(1, false);
+        let after = p.send(ProducerRecord::new(&topic).value("after")).expect("send");
+        p.flush(T).expect("flush");
+        after.wait().expect("the producer works after a purge (idempotent: after an epoch bump)");
+        assert!(p.purge(0x10).is_err(), "unknown flags are refused");
+    }
+}
+
+/// Delivery reports carry librdkafka's timestamp type, latency and persistence status.
+#[test]
+fn delivery_reports_say_timestamp_type_latency_and_persistence() {
+    use ferrokafka::producer::{PersistenceStatus, TimestampType};
+    let env = Env::new(1);
+    let topic = env.topic("drfields", 1);
+    let p = Producer::new(&env.config(&[("linger.ms", "20")])).expect("producer");
+    let sent = Instant::now();
+    p.produce(ProducerRecord::new(&topic).value("x").timestamp(1_700_000_000_000)).expect("produce");
+    // Polled, not flushed: flush would send at once, ignoring linger.ms.
+    let mut got = Vec::new();
+    while got.is_empty() {
+        assert!(sent.elapsed() < T, "no report");
+        got = p.poll(Duration::from_millis(100), usize::MAX);
+    }
+    let waited = sent.elapsed();
+    let [ClientEvent::Delivery(r)] = got.as_slice() else { panic!("one report: {got:?}") };
+    assert_eq!(r.status, PersistenceStatus::Persisted);
+    assert_eq!((r.timestamp, r.timestamp_type), (1_700_000_000_000, TimestampType::CreateTime));
+    assert!(r.latency >= Duration::from_millis(15) && r.latency <= waited, "latency {:?} (linger 20 ms, {waited:?} in all)", r.latency);
+
+    // Never sent (purged from the queue): not persisted, so a retry cannot duplicate it.
+    let p = Producer::new(&env.config(&[("linger.ms", "60000")])).expect("producer");
+    p.send(ProducerRecord::new(&topic).value("metadata")).expect("send");
+    p.flush(T).expect("flush");
+    p.produce(ProducerRecord::new(&topic).value("queued")).expect("produce");
+    p.purge(ferrokafka::producer::purge::QUEUE).expect("purge");
+    let got = p.poll(Duration::ZERO, usize::MAX);
+    let [ClientEvent::Delivery(r)] = got.as_slice() else { panic!("one report: {got:?}") };
+    assert_eq!(r.status, PersistenceStatus::NotPersisted);
+}

@@ -435,3 +435,34 @@ fn a_slow_rebalance_handler_keeps_the_membership() {
     assert!(!events.iter().any(|(k, _)| *k == RebalanceKind::Lost), "a lost its partitions: {events:?}");
     a.close().expect("close a");
 }
+
+/// librdkafka's rebalance callbacks assign what they are given, whose offsets are -1001
+/// (RD_KAFKA_OFFSET_INVALID): that means "the committed offset", never auto.offset.reset while
+/// a commit exists.
+#[test]
+fn assigning_with_offset_invalid_resumes_at_the_commit() {
+    use ferrokafka::{Offset, TopicPartitionOffset};
+    let env = Env::new(1);
+    let topic = env.topic("invalid", 1);
+    let group = unique("g");
+    produce(&env, &topic, 10);
+    let cfg = group_config(&group, &[("enable.auto.commit", "false"), ("auto.offset.reset", "latest")]);
+    let first = Consumer::new(&env.config(&cfg)).expect("first");
+    first.assign(&[TopicPartitionOffset::new(&topic, 0, Offset::Beginning)]).expect("assign");
+    first.commit(Some(&[(topic.clone(), 0, 4)])).expect("commit 4");
+    first.close().expect("close");
+
+    let c = Consumer::new(&env.config(&cfg)).expect("consumer");
+    c.set_rebalance_callback(Some(Arc::new(|c: &Consumer, e: &RebalanceEvent| {
+        let tps: Vec<TopicPartitionOffset> =
+            e.partitions.iter().map(|(t, p)| TopicPartitionOffset::new(t.clone(), *p, Offset::from_raw(-1001))).collect();
+        match e.kind {
+            RebalanceKind::Assign => c.assign(&tps).expect("assign"),
+            _ => c.unassign().expect("unassign"),
+        }
+    })));
+    c.subscribe(&[topic.clone()]).expect("subscribe");
+    let got = drain(&[&c], 6);
+    assert_eq!(got[0].first().map(|m| m.offset), Some(4), "started at the committed offset, not at latest");
+    c.close().expect("close");
+}

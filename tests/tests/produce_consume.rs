@@ -133,11 +133,39 @@ fn keys_follow_java_murmur2() {
 fn null_keys_stick_to_one_partition_per_batch() {
     let env = Env::new(1);
     let topic = env.topic("sticky", 3);
-    let p = Producer::new(&env.config(&[("linger.ms", "1000")])).expect("producer");
+    let p = Producer::new(&env.config(&[("linger.ms", "1000"), ("sticky.partitioning.linger.ms", "5000")])).expect("producer");
     let futures: Vec<_> = (0..50).map(|i| p.send(ProducerRecord::new(&topic).value(format!("{i}"))).expect("send")).collect();
     p.flush(T).expect("flush");
     let parts: Vec<i32> = futures.into_iter().map(|f| f.wait().expect("delivered").partition).collect();
     assert!(parts.iter().all(|&x| x == parts[0]), "one linger window, one batch, one partition: {parts:?}");
+}
+
+/// sticky.partitioning.linger.ms: the sticky partition moves on once it is that old; 0 spreads
+/// every keyless record (librdkafka's semantics).
+#[test]
+fn sticky_partitioning_linger_moves_the_partition_on() {
+    let env = Env::new(1);
+    let topic = env.topic("stickylinger", 4);
+    let partitions = |sticky_ms: &str, pause: Duration| -> Vec<i32> {
+        let p = Producer::new(&env.config(&[("sticky.partitioning.linger.ms", sticky_ms), ("linger.ms", "0")])).expect("producer");
+        let mut futures = Vec::new();
+        for i in 0..40 {
+            futures.push(p.send(ProducerRecord::new(&topic).value(format!("{i}"))).expect("send"));
+            if i % 10 == 9 {
+                std::thread::sleep(pause);
+            }
+        }
+        p.flush(T).expect("flush");
+        futures.into_iter().map(|f| f.wait().expect("delivered").partition).collect()
+    };
+    let timed = partitions("50", Duration::from_millis(120));
+    for chunk in timed.chunks(10) {
+        assert!(chunk.iter().all(|&x| x == chunk[0]), "sticky within 50 ms: {timed:?}");
+    }
+    assert!(timed.chunks(10).zip(timed.chunks(10).skip(1)).all(|(a, b)| a[0] != b[0]), "a new partition after 50 ms: {timed:?}");
+    let spread = partitions("0", Duration::ZERO);
+    let distinct: std::collections::BTreeSet<i32> = spread.iter().copied().collect();
+    assert!(distinct.len() >= 3, "0 turns stickiness off: {spread:?}");
 }
 
 #[test]
@@ -527,4 +555,49 @@ fn retriable_fetch_and_list_offsets_errors_back_off() {
     let took = started.elapsed();
     assert_eq!(got[0].value.as_deref(), Some(&b"v"[..]));
     assert!(took >= Duration::from_millis(1000), "Fetch retried without backoff: record after {took:?}");
+}
+
+/// rd_kafka_clusterid / rd_kafka_controllerid on every client type.
+#[test]
+fn cluster_id_and_controller_id() {
+    let env = Env::new(1);
+    let p = Producer::new(&env.config(&[])).expect("producer");
+    let c = Consumer::new(&env.config(&[])).expect("consumer");
+    let a = ferrokafka::blocking::AdminClient::new(&env.config(&[])).expect("admin");
+    let id = p.cluster_id(T).expect("cluster id").expect("Kafka and the testkit both say it");
+    assert!(!id.is_empty());
+    assert_eq!(c.cluster_id(T).expect("cluster id").as_deref(), Some(id.as_str()));
+    assert_eq!(a.cluster_id(T).expect("cluster id").as_deref(), Some(id.as_str()));
+    let controller = a.controller_id(T).expect("controller");
+    assert!(controller >= 0, "a broker id: {controller}");
+    assert_eq!(p.controller_id(T).expect("controller"), controller);
+    let md = a.metadata(None, T).expect("metadata");
+    assert!(md.brokers.iter().any(|b| b.id == controller), "the controller is one of the brokers");
+}
+
+/// pause/resume give one result per partition; a paused partition is not fetched.
+#[test]
+fn pause_and_resume_with_per_partition_results() {
+    let env = Env::new(1);
+    let topic = env.topic("pause", 1);
+    let c = Consumer::new(&env.config(&[])).expect("consumer");
+    c.assign(&[TopicPartitionOffset::new(&topic, 0, Offset::Beginning)]).expect("assign");
+    let r = c.pause(&[(topic.clone(), 0), (topic.clone(), 9)]);
+    assert!(r[0].2.is_ok());
+    assert_eq!(r[1].2.as_ref().map_err(|e| e.kind), Err(ErrorKind::UnknownPartition));
+    let p = Producer::new(&env.config(&[])).expect("producer");
+    p.send(ProducerRecord::new(&topic).value("x")).expect("send").wait().expect("delivered");
+    let deadline = Instant::now() + Duration::from_millis(700);
+    while Instant::now() < deadline {
+        assert!(!matches!(c.poll(Duration::from_millis(100)), Some(Event::Message(_))), "a paused partition was fetched");
+    }
+    assert!(c.resume(&[(topic.clone(), 0)])[0].2.is_ok());
+    let deadline = Instant::now() + T;
+    loop {
+        assert!(Instant::now() < deadline, "nothing after resume");
+        if let Some(Event::Message(m)) = c.poll(Duration::from_millis(100)) {
+            assert_eq!(m.offset, 0);
+            break;
+        }
+    }
 }

@@ -50,6 +50,11 @@ impl AdminClient {
     }
 
     /// This client's event queue (errors, logs, statistics).
+    /// The client's connections and metadata (cluster id, controller id).
+    pub fn client(&self) -> &Arc<Client> {
+        &self.client
+    }
+
     pub fn events(&self) -> &Arc<crate::events::EventQueue> {
         &self.client.events
     }

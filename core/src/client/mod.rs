@@ -58,6 +58,9 @@ struct State {
     brokers: HashMap<i32, String>,
     topics: HashMap<String, TopicInfo>,
     last_metadata: Option<Instant>,
+    /// From the last metadata answer (cluster id from Metadata v2, controller from v1).
+    cluster_id: Option<String>,
+    controller_id: Option<i32>,
 }
 
 /// Connections and metadata of one client instance.
@@ -148,8 +151,12 @@ impl Client {
             }
         }
         let timeout = self.config.socket_timeout.min(self.config.api_version_request_timeout);
+        let socket = crate::net::SocketOptions {
+            nodelay: self.config.socket_nagle_disable,
+            keepalive: self.config.socket_keepalive,
+        };
         let r =
-            Connection::connect(addr, &self.config.client_id, timeout, self.config.request_timeout, slot.counters.clone())
+            Connection::connect(addr, &self.config.client_id, timeout, self.config.request_timeout, slot.counters.clone(), socket)
                 .await;
         match r {
             Ok(c) => {
@@ -334,6 +341,8 @@ impl Client {
                 st.topics.insert(t.name.clone(), info);
             }
             st.last_metadata = Some(Instant::now());
+            st.cluster_id = resp.cluster_id.as_ref().map(|c| c.to_string());
+            st.controller_id = Some(resp.controller_id.0);
         }
         self.metadata_changed.notify_waiters();
         Metadata {
@@ -398,6 +407,24 @@ impl Client {
         let mut topics: Vec<(String, TopicInfo)> = st.topics.iter().map(|(t, i)| (t.clone(), i.clone())).collect();
         topics.sort_by(|a, b| a.0.cmp(&b.0));
         (brokers, topics, st.last_metadata)
+    }
+
+    /// The cluster id (librdkafka's rd_kafka_clusterid): from the metadata already known, else
+    /// from a metadata request within `timeout`. None when the broker does not say (Metadata
+    /// below v2).
+    pub async fn cluster_id(&self, timeout: Duration) -> Result<Option<String>> {
+        if self.lock().last_metadata.is_none() {
+            self.fetch_metadata(Some(&[]), false, timeout).await?;
+        }
+        Ok(self.lock().cluster_id.clone())
+    }
+
+    /// The controller's broker id (rd_kafka_controllerid), -1 when the broker does not say.
+    pub async fn controller_id(&self, timeout: Duration) -> Result<i32> {
+        if self.lock().controller_id.is_none() {
+            self.fetch_metadata(Some(&[]), false, timeout).await?;
+        }
+        Ok(self.lock().controller_id.unwrap_or(-1))
     }
 
     /// Forgets a topic's cached leaders, so the next lookup refreshes them.

@@ -44,12 +44,14 @@ pub enum Offset {
 }
 
 impl Offset {
-    /// librdkafka's special offsets: -2 beginning, -1 end, -1000 stored, <= -2000 tail.
+    /// librdkafka's special offsets: -2 beginning, -1 end, -1000 stored, -1001 invalid,
+    /// <= -2000 tail. Invalid (what a rebalance callback's partitions carry) starts where
+    /// stored does: at the committed offset, auto.offset.reset only when there is none.
     pub fn from_raw(raw: i64) -> Offset {
         match raw {
             -2 => Offset::Beginning,
             -1 => Offset::End,
-            -1000 => Offset::Stored,
+            -1000 | -1001 => Offset::Stored,
             r if r <= -2000 => Offset::Tail(-2000 - r),
             r => Offset::Offset(r),
         }
@@ -807,23 +809,38 @@ impl Consumer {
         Ok(())
     }
 
-    pub fn pause(&self, partitions: &[(String, i32)]) {
+    /// Stops fetching the partitions (what is queued stays); one result per partition, in
+    /// order: `_UNKNOWN_PARTITION` for one not assigned (rd_kafka_pause_partitions).
+    pub fn pause(&self, partitions: &[(String, i32)]) -> Vec<(String, i32, Result<()>)> {
         self.set_paused(partitions, true)
     }
 
-    pub fn resume(&self, partitions: &[(String, i32)]) {
+    /// Fetches the partitions again; results as [`pause`](Self::pause).
+    pub fn resume(&self, partitions: &[(String, i32)]) -> Vec<(String, i32, Result<()>)> {
         self.set_paused(partitions, false)
     }
 
-    fn set_paused(&self, partitions: &[(String, i32)], paused: bool) {
+    fn set_paused(&self, partitions: &[(String, i32)], paused: bool) -> Vec<(String, i32, Result<()>)> {
         let mut st = self.inner.lock();
-        for ((t, p), s) in st.partitions.iter_mut() {
-            if partitions.iter().any(|(pt, pp)| pt.as_str() == &**t && pp == p) {
-                s.paused = paused;
-            }
-        }
+        let results = partitions
+            .iter()
+            .map(|(t, p)| {
+                let r = match st.partitions.get_mut(&(Arc::from(t.as_str()), *p)) {
+                    Some(s) => {
+                        s.paused = paused;
+                        Ok(())
+                    }
+                    None => Err(Error::new(
+                        ErrorKind::UnknownPartition,
+                        format!("cannot {} {t}[{p}]: partition is not assigned", if paused { "pause" } else { "resume" }),
+                    )),
+                };
+                (t.clone(), *p, r)
+            })
+            .collect();
         drop(st);
         self.inner.wake.notify_one();
+        results
     }
 
     /// An event already queued, without waiting (what the blocking facade tries before it
@@ -879,6 +896,11 @@ impl Consumer {
     }
 
     /// This consumer's client event queue (logs, errors, statistics, commit results).
+    /// The client's connections and metadata (cluster id, controller id).
+    pub fn client(&self) -> &Arc<Client> {
+        &self.inner.client
+    }
+
     pub fn events(&self) -> &Arc<crate::events::EventQueue> {
         &self.inner.client.events
     }

@@ -85,6 +85,13 @@ struct Outgoing {
     pending: Option<Pending>,
 }
 
+/// Socket options of broker connections (socket.nagle.disable, socket.keepalive.enable).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SocketOptions {
+    pub nodelay: bool,
+    pub keepalive: bool,
+}
+
 /// A live connection to one broker.
 pub struct Connection {
     addr: String,
@@ -122,6 +129,7 @@ impl Connection {
         connect_timeout: Duration,
         request_timeout: Duration,
         counters: Arc<BrokerCounters>,
+        socket: SocketOptions,
     ) -> Result<Connection> {
         let stream = tokio::time::timeout(connect_timeout, TcpStream::connect(addr))
             .await
@@ -132,8 +140,7 @@ impl Connection {
                 )
             })?
             .map_err(|e| Error::new(ErrorKind::Transport, format!("{addr}: connect failed: {e}")))?;
-        // Small requests (heartbeats, metadata) must not wait for Nagle; we batch ourselves.
-        let _ = stream.set_nodelay(true);
+        apply_socket_options(&stream, socket);
         let (read_half, write_half) = stream.into_split();
         let (tx, rx) = mpsc::unbounded_channel();
         let closed = Arc::new(AtomicBool::new(false));
@@ -310,6 +317,15 @@ impl Connection {
     }
 }
 
+/// TCP_NODELAY by default: small requests (heartbeats, metadata) must not wait for Nagle, and
+/// we batch ourselves. Failing to set an option is not worth failing the connection over.
+fn apply_socket_options(stream: &TcpStream, socket: SocketOptions) {
+    let _ = stream.set_nodelay(socket.nodelay);
+    if socket.keepalive {
+        let _ = socket2::SockRef::from(stream).set_keepalive(true);
+    }
+}
+
 fn encode_frame<R: Encodable>(header: &RequestHeader, header_version: i16, req: &R, version: i16) -> Result<Bytes> {
     let size = header.compute_size(header_version).map_err(proto_err)? + req.compute_size(version).map_err(proto_err)?;
     let mut buf = BytesMut::with_capacity(size + 4);
@@ -448,6 +464,23 @@ fn fail_all(queue: &Mutex<VecDeque<Pending>>, closed: &AtomicBool, msg: &str) {
     if let Ok(mut q) = queue.lock() {
         for p in q.drain(..) {
             let _ = p.reply.send(Err(Error::new(ErrorKind::Transport, msg.to_string())));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn socket_options_reach_the_socket() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        for (nodelay, keepalive) in [(true, false), (false, true)] {
+            let stream = TcpStream::connect(addr).await.expect("connect");
+            apply_socket_options(&stream, SocketOptions { nodelay, keepalive });
+            assert_eq!(stream.nodelay().expect("nodelay"), nodelay);
+            assert_eq!(socket2::SockRef::from(&stream).keepalive().expect("keepalive"), keepalive);
         }
     }
 }

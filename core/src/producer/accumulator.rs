@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use rand::Rng;
 
-use super::{Completion, Delivery, DeliveryReport, PendingRecord, ProducerRecord};
+use super::{Completion, Delivery, DeliveryReport, PendingRecord, PersistenceStatus, ProducerRecord, TimestampType};
 use crate::client::Client;
 use crate::config::ProducerConfig;
 use crate::error::{Error, ErrorKind, Result};
@@ -85,6 +85,9 @@ struct TopicQueues {
     name: Option<Arc<str>>,
     partitions: Vec<PartitionQueue>,
     sticky: Option<i32>,
+    /// When `sticky` was chosen: sticky.partitioning.linger.ms later the next keyless record
+    /// picks a new one.
+    sticky_since: Option<Instant>,
     /// Records sent before the topic's partitions were known.
     waiting: VecDeque<(ProducerRecord, Completion, Instant)>,
 }
@@ -105,28 +108,69 @@ pub(crate) struct Accumulator {
     pub wake: tokio::sync::Notify,
     /// Records completed: queue space for send_wait, progress for flush.
     progress: tokio::sync::Notify,
+    /// Bumped by purge(in-flight): every request waiting for its answer fails its records with
+    /// _PURGE_INFLIGHT at once and ignores the answer.
+    purge_inflight: tokio::sync::watch::Sender<u64>,
 }
 
 /// Outcomes computed under the lock, delivered after it is released.
 #[derive(Default)]
 pub(crate) struct Outcomes {
-    items: Vec<(Arc<str>, i32, PendingRecord, Result<(i64, i64)>)>,
+    items: Vec<Outcome>,
+}
+
+/// librdkafka's rd_kafka_message_status: acknowledged, never sent or refused for sure, or sent
+/// with no answer that says (a timeout, a lost connection, a purge in flight; acks=0).
+fn persistence(result: &Result<(i64, i64)>, sent: bool) -> PersistenceStatus {
+    match result {
+        Ok((offset, _)) if *offset >= 0 => PersistenceStatus::Persisted,
+        Ok(_) => PersistenceStatus::PossiblyPersisted,
+        Err(_) if !sent => PersistenceStatus::NotPersisted,
+        Err(e) if e.kafka_code.is_some() => PersistenceStatus::NotPersisted,
+        Err(e) => match e.kind {
+            ErrorKind::MsgTimedOut | ErrorKind::TimedOut | ErrorKind::Transport | ErrorKind::PurgeInflight | ErrorKind::Destroy => {
+                PersistenceStatus::PossiblyPersisted
+            }
+            _ => PersistenceStatus::NotPersisted,
+        },
+    }
+}
+
+/// One record's outcome: Ok((offset, timestamp)), whether the timestamp is the broker's
+/// LogAppendTime, and whether the record was ever sent (for the persistence status).
+struct Outcome {
+    topic: Arc<str>,
+    partition: i32,
+    rec: PendingRecord,
+    result: Result<(i64, i64)>,
+    log_append_time: bool,
+    sent: bool,
 }
 
 impl Outcomes {
     pub fn fail_batch(&mut self, batch: Batch, err: &Error) {
-        for r in batch.records {
-            self.items.push((batch.topic.clone(), batch.partition, r, Err(err.clone())));
+        // A batch is encoded on its first send: an encoded one may have reached the broker.
+        let sent = batch.encoded.is_some() || batch.unstamped.is_some();
+        for rec in batch.records {
+            let (topic, partition) = (batch.topic.clone(), batch.partition);
+            self.items.push(Outcome { topic, partition, rec, result: Err(err.clone()), log_append_time: false, sent });
         }
     }
     pub fn succeed_batch(&mut self, batch: Batch, base_offset: i64, log_append_time: i64) {
         for (i, r) in batch.records.into_iter().enumerate() {
             let offset = if base_offset < 0 { -1 } else { base_offset + i as i64 };
             let ts = if log_append_time >= 0 { log_append_time } else { r.timestamp };
-            self.items.push((batch.topic.clone(), batch.partition, r, Ok((offset, ts))));
+            self.items.push(Outcome {
+                topic: batch.topic.clone(),
+                partition: batch.partition,
+                rec: r,
+                result: Ok((offset, ts)),
+                log_append_time: log_append_time >= 0,
+                sent: true,
+            });
         }
     }
-    fn fail_record(&mut self, topic: Arc<str>, rec: ProducerRecord, completion: Completion, err: &Error) {
+    fn fail_record(&mut self, topic: Arc<str>, rec: ProducerRecord, completion: Completion, enqueued: Instant, err: &Error) {
         let size = record_size(&rec);
         let p = PendingRecord {
             key: rec.key,
@@ -136,8 +180,10 @@ impl Outcomes {
             opaque: rec.opaque,
             completion,
             size,
+            enqueued,
         };
-        self.items.push((topic, rec.partition.unwrap_or(-1), p, Err(err.clone())));
+        let partition = rec.partition.unwrap_or(-1);
+        self.items.push(Outcome { topic, partition, rec: p, result: Err(err.clone()), log_append_time: false, sent: false });
     }
 }
 
@@ -174,6 +220,7 @@ impl Accumulator {
             state: Mutex::new(State::default()),
             wake: tokio::sync::Notify::new(),
             progress: tokio::sync::Notify::new(),
+            purge_inflight: tokio::sync::watch::channel(0).0,
         }
     }
 
@@ -217,6 +264,8 @@ impl Accumulator {
         completion: Completion,
     ) -> std::result::Result<(), (Error, ProducerRecord, Completion)> {
         let cfg = &self.cfg;
+        // For the delivery report's latency (librdkafka's rd_kafka_message_latency).
+        let enqueued = Instant::now();
         let size = record_size(&rec);
         // message.max.bytes bounds one record as encoded in a batch, as the broker sees it.
         let encoded = BatchBuilder::encoded_record_size(
@@ -270,7 +319,7 @@ impl Accumulator {
             _ => {
                 // Keep the record as sent; the drain task places it once metadata arrives (or
                 // times it out), in send order behind any record already waiting.
-                tq.waiting.push_back((rec, completion, Instant::now()));
+                tq.waiting.push_back((rec, completion, enqueued));
                 st.queued += 1;
                 st.queued_bytes += size;
                 drop(st);
@@ -280,7 +329,7 @@ impl Accumulator {
         };
         let count = info.leaders.len() as i32;
         let leaders = info.leaders.clone();
-        match self.place(tq, rec, completion, count, &leaders) {
+        match self.place(tq, rec, completion, enqueued, count, &leaders) {
             Ok(woke) => {
                 st.queued += 1;
                 st.queued_bytes += size;
@@ -302,6 +351,7 @@ impl Accumulator {
         tq: &mut TopicQueues,
         rec: ProducerRecord,
         completion: Completion,
+        enqueued: Instant,
         count: i32,
         leaders: &[i32],
     ) -> std::result::Result<bool, (Error, ProducerRecord, Completion)> {
@@ -316,11 +366,16 @@ impl Accumulator {
             }
             None => match self.cfg.partitioner.partition_for_key(rec.key.as_deref(), count) {
                 Some(p) => p,
-                None => match tq.sticky {
-                    Some(p) if p < count => p,
-                    _ => {
-                        let p = pick_available(leaders, None);
+                // sticky.partitioning.linger.ms: 0 turns stickiness off (a random available
+                // partition per record); otherwise the sticky partition changes once it is that
+                // old, or when its batch fills (KIP-480).
+                None if self.cfg.sticky_linger.is_zero() => pick_available(leaders, None),
+                None => match (tq.sticky, tq.sticky_since) {
+                    (Some(p), Some(since)) if p < count && since.elapsed() < self.cfg.sticky_linger => p,
+                    (old, _) => {
+                        let p = pick_available(leaders, old.filter(|&o| o < count));
                         tq.sticky = Some(p);
+                        tq.sticky_since = Some(Instant::now());
                         p
                     }
                 },
@@ -353,6 +408,7 @@ impl Accumulator {
                     opaque: rec.opaque,
                     completion,
                     size,
+                    enqueued,
                 });
                 let full = open.records.len() >= cfg.batch_num_messages || open.builder.size_estimate() >= cfg.batch_size;
                 if full {
@@ -370,8 +426,9 @@ impl Accumulator {
                 // KIP-480: a full batch moves the sticky partition on.
                 let p = pick_available(leaders, Some(partition));
                 tq.sticky = Some(p);
+                tq.sticky_since = Some(Instant::now());
                 // A batch closed either way: the drain task must look.
-                return self.place(tq, rec, completion, count, leaders).map(|_| true);
+                return self.place(tq, rec, completion, enqueued, count, leaders).map(|_| true);
             }
             woke = true;
         }
@@ -388,9 +445,9 @@ impl Accumulator {
             match info {
                 Some(i) if i.error.is_none() && !i.leaders.is_empty() => {
                     let count = i.leaders.len() as i32;
-                    while let Some((rec, completion, _)) = tq.waiting.pop_front() {
-                        if let Err((e, rec, completion)) = self.place(tq, rec, completion, count, &i.leaders) {
-                            out.fail_record(name.clone(), rec, completion, &e);
+                    while let Some((rec, completion, enqueued)) = tq.waiting.pop_front() {
+                        if let Err((e, rec, completion)) = self.place(tq, rec, completion, enqueued, count, &i.leaders) {
+                            out.fail_record(name.clone(), rec, completion, enqueued, &e);
                         }
                     }
                 }
@@ -406,7 +463,7 @@ impl Accumulator {
                         if !expired && permanent.is_none() {
                             break;
                         }
-                        if let Some((rec, completion, _)) = tq.waiting.pop_front() {
+                        if let Some((rec, completion, enqueued)) = tq.waiting.pop_front() {
                             let e = match permanent {
                                 Some(k) => Error::new(k, format!("topic {:?}: {}", rec.topic, k.description())),
                                 None => Error::new(
@@ -418,7 +475,7 @@ impl Accumulator {
                                     ),
                                 ),
                             };
-                            out.fail_record(name.clone(), rec, completion, &e);
+                            out.fail_record(name.clone(), rec, completion, enqueued, &e);
                         }
                     }
                 }
@@ -451,10 +508,9 @@ impl Accumulator {
                 if let Some(open) = &pq.open {
                     let due = open.created + linger;
                     if due <= now {
+                        // The sticky partition stays: it moves on with sticky.partitioning.linger.ms
+                        // (librdkafka's rule), not with every linger window.
                         close_open(name, p, pq);
-                        if tq.sticky == Some(p) {
-                            tq.sticky = None;
-                        }
                     } else {
                         deadline(due, &mut drained);
                     }
@@ -631,12 +687,47 @@ impl Accumulator {
         self.lock().topics.values().flat_map(|t| t.partitions.iter()).map(|p| p.in_flight).sum()
     }
 
+    /// What a request about to go out watches: it changes when in-flight records are purged.
+    pub fn purge_watch(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.purge_inflight.subscribe()
+    }
+
+    /// librdkafka's rd_kafka_purge: with `queue`, every record not yet sent (waiting for
+    /// metadata, in an open batch, in a batch waiting to go or to be retried) fails with
+    /// _PURGE_QUEUE into `out`; with `inflight`, requests waiting for an answer fail theirs with
+    /// _PURGE_INFLIGHT (by their own tasks, at once). Returns whether a purged queued batch had
+    /// a sequence number (the idempotent producer must then bump its epoch).
+    pub fn purge(&self, queue: bool, inflight: bool, out: &mut Outcomes) -> bool {
+        let mut numbered = false;
+        if queue {
+            let err = Error::new(ErrorKind::PurgeQueue, "purged from the producer queue before it was sent");
+            let mut st = self.lock();
+            for (name, tq) in st.topics.iter_mut() {
+                while let Some((rec, completion, enqueued)) = tq.waiting.pop_front() {
+                    out.fail_record(name.clone(), rec, completion, enqueued, &err);
+                }
+                tq.sticky = None;
+                for (p, pq) in tq.partitions.iter_mut().enumerate() {
+                    close_open(name, p as i32, pq);
+                    while let Some(b) = pq.ready.pop_front() {
+                        numbered |= b.sequence.is_some();
+                        out.fail_batch(b, &err);
+                    }
+                }
+            }
+        }
+        if inflight {
+            self.purge_inflight.send_modify(|n| *n += 1);
+        }
+        numbered
+    }
+
     /// Fails everything still queued (shutdown).
     pub fn fail_all(&self, err: &Error, out: &mut Outcomes) {
         let mut st = self.lock();
         for (name, tq) in st.topics.iter_mut() {
-            while let Some((rec, completion, _)) = tq.waiting.pop_front() {
-                out.fail_record(name.clone(), rec, completion, err);
+            while let Some((rec, completion, enqueued)) = tq.waiting.pop_front() {
+                out.fail_record(name.clone(), rec, completion, enqueued, err);
             }
             for (p, pq) in tq.partitions.iter_mut().enumerate() {
                 close_open(name, p as i32, pq);
@@ -653,24 +744,24 @@ impl Accumulator {
         if out.items.is_empty() {
             return;
         }
-        let (n, bytes) = out.items.iter().fold((0usize, 0usize), |(n, b), it| (n + 1, b + it.2.size));
+        let (n, bytes) = out.items.iter().fold((0usize, 0usize), |(n, b), it| (n + 1, b + it.rec.size));
         // Deliveries per partition, counted before the records are handed out.
         let mut delivered: Vec<(Arc<str>, i32, u64, u64)> = Vec::new();
-        for (topic, partition, rec, result) in &out.items {
-            if result.is_err() {
+        for o in &out.items {
+            if o.result.is_err() {
                 continue;
             }
-            let size = rec.size.saturating_sub(RECORD_OVERHEAD) as u64;
+            let size = o.rec.size.saturating_sub(RECORD_OVERHEAD) as u64;
             match delivered.last_mut() {
-                Some(d) if d.0 == *topic && d.1 == *partition => {
+                Some(d) if d.0 == o.topic && d.1 == o.partition => {
                     d.2 += 1;
                     d.3 += size;
                 }
-                _ => delivered.push((topic.clone(), *partition, 1, size)),
+                _ => delivered.push((o.topic.clone(), o.partition, 1, size)),
             }
         }
         let mut queued = Vec::new();
-        for (topic, partition, rec, result) in out.items.drain(..) {
+        for Outcome { topic, partition, rec, result, log_append_time, sent } in out.items.drain(..) {
             match rec.completion {
                 Completion::Future(tx) => {
                     let _ = tx.send(result.map(|(offset, timestamp)| Delivery {
@@ -682,15 +773,24 @@ impl Accumulator {
                 }
                 Completion::Ignore => {}
                 c => {
+                    let status = persistence(&result, sent);
                     let (offset, timestamp, error) = match result {
                         Ok((o, t)) => (o, t, None),
                         Err(e) => (-1, rec.timestamp, Some(e)),
+                    };
+                    let timestamp_type = match (log_append_time, timestamp) {
+                        (true, _) => TimestampType::LogAppendTime,
+                        (false, t) if t < 0 => TimestampType::NotAvailable,
+                        _ => TimestampType::CreateTime,
                     };
                     let report = DeliveryReport {
                         topic: topic.to_string(),
                         partition,
                         offset,
                         timestamp,
+                        timestamp_type,
+                        latency: rec.enqueued.elapsed(),
+                        status,
                         key: rec.key,
                         value: rec.value,
                         headers: rec.headers,

@@ -32,6 +32,16 @@ use crate::events::{ClientEvent, EventQueue};
 pub use crate::protocol::record::Header;
 use accumulator::Accumulator;
 
+/// rd_kafka_purge's flags, for bindings that pass them through.
+pub mod purge {
+    /// Records not yet sent.
+    pub const QUEUE: i32 = 0x1;
+    /// Records in requests waiting for the broker's answer.
+    pub const INFLIGHT: i32 = 0x2;
+    /// Return without waiting for the in-flight records' reports to be queued.
+    pub const NON_BLOCKING: i32 = 0x4;
+}
+
 /// A record to send.
 #[derive(Debug, Clone, Default)]
 pub struct ProducerRecord {
@@ -88,6 +98,25 @@ pub struct Delivery {
     pub timestamp: i64,
 }
 
+/// What a delivery report's timestamp is (librdkafka's rd_kafka_timestamp_type_t).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimestampType {
+    NotAvailable = 0,
+    CreateTime = 1,
+    LogAppendTime = 2,
+}
+
+/// Whether a record is in the log (librdkafka's rd_kafka_msg_status_t, same values).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PersistenceStatus {
+    /// Never sent, or refused by the broker: retrying cannot duplicate it.
+    NotPersisted = 0,
+    /// Sent, with no answer that says (timeout, lost connection, purged in flight, acks=0).
+    PossiblyPersisted = 1,
+    /// Acknowledged by the broker.
+    Persisted = 2,
+}
+
 /// The full outcome of one record, as bindings report it (librdkafka's dr_msg_cb message).
 #[derive(Debug, Clone)]
 pub struct DeliveryReport {
@@ -96,6 +125,11 @@ pub struct DeliveryReport {
     pub partition: i32,
     pub offset: i64,
     pub timestamp: i64,
+    /// CreateTime (ours), LogAppendTime (the topic's, from the broker), or none.
+    pub timestamp_type: TimestampType,
+    /// From send to this report (librdkafka's rd_kafka_message_latency).
+    pub latency: Duration,
+    pub status: PersistenceStatus,
     pub key: Option<Bytes>,
     pub value: Option<Bytes>,
     pub headers: Vec<Header>,
@@ -137,6 +171,8 @@ pub(crate) struct PendingRecord {
     pub opaque: u64,
     pub completion: Completion,
     pub size: usize,
+    /// When `send` accepted it, for the report's latency.
+    pub enqueued: std::time::Instant,
 }
 
 /// Resolves to the record's delivery.
@@ -258,6 +294,11 @@ impl Producer {
     }
 
     /// This producer's event queue (wakeup, I/O event, forwarder, log handler).
+    /// The client's connections and metadata (cluster id, controller id).
+    pub fn client(&self) -> &Arc<Client> {
+        &self.inner.client
+    }
+
     pub fn events(&self) -> &Arc<EventQueue> {
         &self.inner.client.events
     }
@@ -265,6 +306,30 @@ impl Producer {
     /// Records sent but not yet reported, plus reports not yet polled (librdkafka's outq_len).
     pub fn in_flight_count(&self) -> usize {
         self.inner.acc.queued_records() + self.inner.client.events.pending_reports().0
+    }
+
+    /// Purges records (librdkafka's rd_kafka_purge, `flags` from [`purge`]): each fails with
+    /// `_PURGE_QUEUE` or `_PURGE_INFLIGHT` through its normal report (future, callback or
+    /// event queue). Without NON_BLOCKING this waits (up to the request timeout) until the
+    /// purged in-flight records have their reports, so a poll right after sees them.
+    pub async fn purge(&self, flags: i32) -> Result<()> {
+        if flags & !(purge::QUEUE | purge::INFLIGHT | purge::NON_BLOCKING) != 0 {
+            return Err(Error::new(ErrorKind::InvalidArg, format!("purge flags {flags:#x}: allowed are QUEUE 0x1, INFLIGHT 0x2, NON_BLOCKING 0x4")));
+        }
+        let mut out = accumulator::Outcomes::default();
+        let numbered = self.inner.acc.purge(flags & purge::QUEUE != 0, flags & purge::INFLIGHT != 0, &mut out);
+        if numbered {
+            self.inner.idempotence.request_bump();
+        }
+        self.inner.acc.deliver(out, &self.inner.client.events);
+        self.inner.acc.wake.notify_one();
+        if flags & purge::INFLIGHT != 0 && flags & purge::NON_BLOCKING == 0 {
+            let deadline = tokio::time::Instant::now() + self.inner.config.common.request_timeout;
+            while self.inner.acc.total_in_flight() > 0 && tokio::time::Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        }
+        Ok(())
     }
 
     /// While the guard lives linger.ms is ignored (what flush does).

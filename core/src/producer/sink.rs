@@ -169,8 +169,28 @@ fn broker_engine(inner: Arc<ProducerInner>, leader: i32) -> mpsc::UnboundedSende
     tx
 }
 
+/// Fails batches whose request was purged in flight (rd_kafka_purge with PURGE_INFLIGHT): their
+/// answer, if one comes, is ignored. An idempotent producer bumps its epoch, since the broker
+/// may have written them and their sequence numbers are void.
+fn purged_in_flight(inner: &ProducerInner, batches: Vec<Batch>) {
+    let err = Error::new(ErrorKind::PurgeInflight, "purged while in flight: the broker may or may not have written it");
+    let mut out = Outcomes::default();
+    let mut numbered = false;
+    for b in batches {
+        numbered |= b.sequence.is_some();
+        inner.acc.release(&b.topic, b.partition);
+        out.fail_batch(b, &err);
+    }
+    if numbered {
+        inner.idempotence.request_bump();
+    }
+    inner.acc.deliver(out, &inner.client.events);
+}
+
 async fn send_to_leader(inner: &Arc<ProducerInner>, leader: i32, mut batches: Vec<Batch>) {
     let cfg = &inner.config;
+    // Subscribed before anything waits: a purge from here on reaches this request.
+    let mut purged = inner.acc.purge_watch();
     let mut out = Outcomes::default();
     let mut good = Vec::with_capacity(batches.len());
     for mut b in batches.drain(..) {
@@ -186,7 +206,12 @@ async fn send_to_leader(inner: &Arc<ProducerInner>, leader: i32, mut batches: Ve
     if good.is_empty() {
         return;
     }
-    let conn = match inner.client.connection(leader).await {
+    let connecting = inner.client.connection(leader);
+    let conn = tokio::select! {
+        c = connecting => c,
+        _ = purged.changed() => return purged_in_flight(inner, good),
+    };
+    let conn = match conn {
         Ok(c) => c,
         Err(e) => {
             log_debug(inner, &format!("broker {leader}: {e}"));
@@ -261,7 +286,11 @@ async fn send_to_leader(inner: &Arc<ProducerInner>, leader: i32, mut batches: Ve
     let timeout = conn.request_timeout();
     let addr = conn.addr().to_string();
     tokio::spawn(async move {
-        let body = match tokio::time::timeout(timeout, rx).await {
+        let answer = tokio::select! {
+            a = tokio::time::timeout(timeout, rx) => a,
+            _ = purged.changed() => return purged_in_flight(&inner, good),
+        };
+        let body = match answer {
             Ok(Ok(Ok(body))) => body,
             Ok(Ok(Err(e))) => return retry_or_fail(&inner, good, &e),
             Ok(Err(_)) => {
