@@ -244,6 +244,11 @@ impl Cluster {
         self.state.faults.set_stalled(node_id, stalled);
     }
 
+    /// Requests of API `api_key` (3 Metadata, 1 Fetch, ...) served so far by all brokers.
+    pub fn request_count(&self, api_key: i16) -> u64 {
+        self.state.faults.request_count(api_key)
+    }
+
     /// Records in a partition: high watermark minus log start (0 if it does not exist).
     pub fn record_count(&self, topic: &str, partition: i32) -> i64 {
         self.state.record_count(topic, partition)

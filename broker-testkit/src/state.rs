@@ -99,11 +99,19 @@ pub(crate) struct Faults {
     stalled: Mutex<std::collections::HashSet<i32>>,
     /// throttle_time_ms every Produce answer carries (0: none), as a quota-limited broker says.
     produce_throttle_ms: std::sync::atomic::AtomicI32,
+    /// Requests served per API key, on every broker (for tests that count a client's requests).
+    requests: Mutex<HashMap<i16, u64>>,
 }
 
 impl Faults {
     pub(crate) fn set_produce_throttle(&self, ms: i32) {
         self.produce_throttle_ms.store(ms, Ordering::SeqCst);
+    }
+    pub(crate) fn count_request(&self, api_key: i16) {
+        *lock(&self.requests).entry(api_key).or_default() += 1;
+    }
+    pub(crate) fn request_count(&self, api_key: i16) -> u64 {
+        lock(&self.requests).get(&api_key).copied().unwrap_or(0)
     }
     pub(crate) fn produce_throttle(&self) -> i32 {
         self.produce_throttle_ms.load(Ordering::SeqCst)

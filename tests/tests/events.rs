@@ -383,3 +383,34 @@ fn delivery_reports_say_timestamp_type_latency_and_persistence() {
     let [ClientEvent::Delivery(r)] = got.as_slice() else { panic!("one report: {got:?}") };
     assert_eq!(r.status, PersistenceStatus::NotPersisted);
 }
+
+/// topic.metadata.refresh.interval.ms refreshes metadata on its own, without an error first;
+/// -1 turns that off.
+#[test]
+fn metadata_is_refreshed_periodically() {
+    let env = Env::new(1);
+    let Some(cluster) = env.testkit() else {
+        return ferrokafka_tests::skip("periodic refresh", "counts Metadata requests at the testkit");
+    };
+    let topic = env.topic("refresh", 1);
+    let count = |refresh: &str| {
+        let p = Producer::new(&env.config(&[("topic.metadata.refresh.interval.ms", refresh)])).expect("producer");
+        p.send(ProducerRecord::new(&topic).value("x")).expect("send").wait().expect("delivered");
+        let before = cluster.request_count(3);
+        std::thread::sleep(Duration::from_millis(1000));
+        cluster.request_count(3) - before
+    };
+    // -1 first: a refreshing producer's last request cannot then fall into its window.
+    assert_eq!(count("-1"), 0, "-1: no periodic refresh");
+    let refreshed = count("200");
+    assert!((3..=8).contains(&refreshed), "about one Metadata request per 200 ms in a second: {refreshed}");
+
+    // metadata.max.age.ms: a topic known longer than that is asked for again at its next use.
+    let p = Producer::new(&env.config(&[("topic.metadata.refresh.interval.ms", "-1"), ("metadata.max.age.ms", "300")]))
+        .expect("producer");
+    p.send(ProducerRecord::new(&topic).value("x")).expect("send").wait().expect("delivered");
+    std::thread::sleep(Duration::from_millis(500));
+    let before = cluster.request_count(3);
+    p.send(ProducerRecord::new(&topic).value("y")).expect("send").wait().expect("delivered");
+    assert!(cluster.request_count(3) > before, "stale metadata was used as is");
+}

@@ -154,6 +154,7 @@ pub(crate) async fn dispatch(
             api.accepted.min, api.accepted.max
         )));
     }
+    broker.cluster.faults.count_request(key as i16);
     let mut body = body;
     match key {
         ApiKey::Produce => produce::handle(broker, version, decode(&mut body, version)?).await,

@@ -43,8 +43,11 @@ impl AdminClient {
         let client = Client::new(config.common()?);
         client.warn_no_effect(config);
         let stats = Arc::new((client.clone(), std::time::Instant::now()));
-        if let (Some(every), Ok(handle)) = (client.config.statistics_interval, tokio::runtime::Handle::try_current()) {
-            crate::stats::spawn(&handle, every, Arc::downgrade(&stats), client.events.clone(), crate::stats::admin);
+        if let Ok(handle) = tokio::runtime::Handle::try_current() {
+            client.start_refresh(&handle);
+            if let Some(every) = client.config.statistics_interval {
+                crate::stats::spawn(&handle, every, Arc::downgrade(&stats), client.events.clone(), crate::stats::admin);
+            }
         }
         Ok(AdminClient { client, _stats: stats })
     }

@@ -57,6 +57,8 @@ struct ConnectSlot {
 struct State {
     brokers: HashMap<i32, String>,
     topics: HashMap<String, TopicInfo>,
+    /// When each topic's entry was last refreshed: older than metadata.max.age.ms, it is stale.
+    topic_updated: HashMap<String, Instant>,
     last_metadata: Option<Instant>,
     /// From the last metadata answer (cluster id from Metadata v2, controller from v1).
     cluster_id: Option<String>,
@@ -102,8 +104,15 @@ impl Client {
         self.lock().brokers.get(&node_id).cloned()
     }
 
+    /// What is known of a topic; None when unknown or older than metadata.max.age.ms (the
+    /// caller then waits for a refresh, as for an unknown topic).
     pub fn topic(&self, name: &str) -> Option<TopicInfo> {
-        self.lock().topics.get(name).cloned()
+        let st = self.lock();
+        let fresh = st.topic_updated.get(name).is_some_and(|t| t.elapsed() < self.config.metadata_max_age);
+        if !fresh {
+            return None;
+        }
+        st.topics.get(name).cloned()
     }
 
     pub fn leader(&self, topic: &str, partition: i32) -> Option<i32> {
@@ -339,6 +348,7 @@ impl Client {
                     },
                 };
                 st.topics.insert(t.name.clone(), info);
+                st.topic_updated.insert(t.name.clone(), Instant::now());
             }
             st.last_metadata = Some(Instant::now());
             st.cluster_id = resp.cluster_id.as_ref().map(|c| c.to_string());
@@ -429,7 +439,35 @@ impl Client {
 
     /// Forgets a topic's cached leaders, so the next lookup refreshes them.
     pub fn invalidate_topic(&self, topic: &str) {
-        self.lock().topics.remove(topic);
+        let mut st = self.lock();
+        st.topics.remove(topic);
+        st.topic_updated.remove(topic);
+    }
+
+    /// Starts the periodic refresh (topic.metadata.refresh.interval.ms, librdkafka's sparse
+    /// mode): every interval the topics this client knows are asked for again (only the broker
+    /// list when it knows none), so leader moves and new partitions are seen without an error
+    /// first. The task holds the client weakly and ends with it.
+    pub(crate) fn start_refresh(self: &Arc<Self>, handle: &tokio::runtime::Handle) {
+        let every = self.config.topic_metadata_refresh_interval;
+        if every >= Duration::from_secs(365 * 24 * 3600) {
+            return; // -1: disabled
+        }
+        let weak = Arc::downgrade(self);
+        handle.spawn(async move {
+            let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+            loop {
+                tick.tick().await;
+                let Some(client) = weak.upgrade() else { return };
+                let topics: Vec<String> = client.lock().topics.keys().cloned().collect();
+                let timeout = client.config.request_timeout.min(every.max(Duration::from_secs(1)));
+                client.events.debug("metadata", "METADATA", || format!("periodic refresh of {} topic(s)", topics.len()));
+                if let Err(e) = client.fetch_metadata(Some(&topics), false, timeout).await {
+                    client.events.debug("metadata", "METADATA", || format!("periodic refresh failed: {e}"));
+                }
+            }
+        });
     }
 }
 

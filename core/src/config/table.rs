@@ -155,8 +155,8 @@ pub static PROPERTIES: &[PropertyDef] = &[
         .java("metadata.recovery.rebootstrap.trigger.ms"),
     row(G, "topic.metadata.refresh.interval.ms", ALL, int(-1, 3_600_000), "300000", Implemented,
         "Period of the proactive metadata refresh; -1 disables it (metadata is then refreshed only on errors)."),
-    row(G, "metadata.max.age.ms", ALL, int(1, 86_400_000), "900000", NoEffect,
-        "Age after which cached metadata is stale. Parsed into CommonConfig, not acted on yet.")
+    row(G, "metadata.max.age.ms", ALL, int(1, 86_400_000), "900000", Implemented,
+        "Age after which a topic's cached metadata is stale: its next use waits for a refresh.")
         .java("metadata.max.age.ms"),
     row(G, "topic.metadata.refresh.fast.interval.ms", ALL, int(1, 60_000), "100", NoEffect,
         "First interval of librdkafka's fast metadata refresh after a leader loss; ferrokafka refreshes with retry.backoff.ms."),

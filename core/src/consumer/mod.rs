@@ -464,6 +464,7 @@ impl Consumer {
             created: Instant::now(),
         });
         inner.client.warn_no_effect(config);
+        inner.client.start_refresh(handle);
         handle.spawn(source::run(inner.clone()));
         if let Some(every) = inner.config.common.statistics_interval {
             let events = inner.client.events.clone();

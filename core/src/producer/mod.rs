@@ -227,6 +227,7 @@ impl Producer {
         let pc = Arc::new(config.producer()?);
         let client = Client::new(pc.common.clone());
         client.warn_no_effect(config);
+        client.start_refresh(handle);
         let inner = Arc::new(ProducerInner {
             client,
             acc: Accumulator::new(pc.clone()),
