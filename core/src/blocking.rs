@@ -357,7 +357,7 @@ impl Consumer {
                 None => {
                     let left = deadline.saturating_duration_since(std::time::Instant::now());
                     let tokio_deadline = crate::clock::tokio_deadline_after(left);
-                    let wait = self.inner.wait_for_any(tokio_deadline, serve.is_some());
+                    let wait = self.inner.wait_for_any(consumer::Source::Queue(consumer::MAIN_QUEUE), tokio_deadline, serve.is_some());
                     if crate::wait::block_on(&self.rt, wait) {
                         continue;
                     }
@@ -385,6 +385,56 @@ impl Consumer {
     /// Ends a blocking poll at once, from any thread.
     pub fn wakeup(&self) {
         self.inner.wakeup();
+    }
+
+    /// See [`consumer::Consumer::new_queue`].
+    pub fn new_queue(&self) -> consumer::QueueId {
+        self.inner.new_queue()
+    }
+
+    pub fn destroy_queue(&self, queue: consumer::QueueId) {
+        self.inner.destroy_queue(queue)
+    }
+
+    /// See [`consumer::Consumer::route`].
+    pub fn route(&self, topic: &str, partition: i32, queue: consumer::QueueId) -> Result<()> {
+        self.inner.route(topic, partition, queue)
+    }
+
+    /// See [`consumer::Consumer::consume_start`].
+    pub fn consume_start(&self, topic: &str, partition: i32, offset: Offset, queue: consumer::QueueId) -> Result<()> {
+        not_forked(self.pid)?;
+        self.inner.consume_start(topic, partition, offset, queue)
+    }
+
+    pub fn consume_stop(&self, topic: &str, partition: i32) -> Result<()> {
+        self.inner.consume_stop(topic, partition)
+    }
+
+    /// The next event of a queue from [`new_queue`](Self::new_queue) (the main queue: use
+    /// [`poll`](Self::poll), which also runs rebalances).
+    pub fn poll_queue(&self, queue: consumer::QueueId, timeout: Duration) -> Option<Event> {
+        if let Err(error) = not_forked(self.pid) {
+            return Some(Event::Error { topic: None, partition: -1, error });
+        }
+        crate::wait::block_on(&self.rt, self.inner.poll_queue(queue, timeout))
+    }
+
+    /// The next event of one partition (php-rdkafka's ConsumerTopic::consume).
+    pub fn consume_partition(&self, topic: &str, partition: i32, timeout: Duration) -> Option<Event> {
+        if let Err(error) = not_forked(self.pid) {
+            return Some(Event::Error { topic: None, partition: -1, error });
+        }
+        crate::wait::block_on(&self.rt, self.inner.consume_partition(topic, partition, timeout))
+    }
+
+    /// Up to `max` events of a queue or partition, filling the batch until `timeout`
+    /// (consumeBatch, confluent-kafka's consume(num_messages, timeout)).
+    pub fn consume_batch(&self, source: consumer::Source, timeout: Duration, max: usize) -> Vec<Event> {
+        if let Err(error) = not_forked(self.pid) {
+            return vec![Event::Error { topic: None, partition: -1, error }];
+        }
+        crate::wait::block_on(&self.rt, self.inner.consume_batch(source, timeout, max))
     }
 
     /// The client event queue (I/O event descriptor, forwarder, log handler, batch poll).

@@ -52,12 +52,12 @@ impl AdminClient {
         Ok(AdminClient { client, _stats: stats })
     }
 
-    /// This client's event queue (errors, logs, statistics).
     /// The client's connections and metadata (cluster id, controller id).
     pub fn client(&self) -> &Arc<Client> {
         &self.client
     }
 
+    /// This client's event queue (errors, logs, statistics).
     pub fn events(&self) -> &Arc<crate::events::EventQueue> {
         &self.client.events
     }

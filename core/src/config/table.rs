@@ -346,9 +346,9 @@ pub static PROPERTIES: &[PropertyDef] = &[
     row(G, "enable.auto.offset.store", C, Kind::Bool, "true", Implemented,
         "Store the offset of each record handed to the application, for the next commit."),
     row(G, "queued.min.messages", C, int(1, 10_000_000), "100000", Implemented,
-        "Records per partition the consumer tries to keep prefetched."),
-    row(G, "queued.max.messages.kbytes", C, int(1, 2_097_151), "65536", NoEffect,
-        "Most KiB prefetched per consumer; ferrokafka bounds prefetching with queued.min.messages only."),
+        "Records per partition the consumer keeps prefetched at most (fetching resumes below half)."),
+    row(G, "queued.max.messages.kbytes", C, int(1, 2_097_151), "65536", Implemented,
+        "Most KiB of keys and values prefetched per partition (fetching resumes below half): a partition nobody reads never stalls the others."),
     row(G, "fetch.wait.max.ms", C, int(0, 300_000), "500", Implemented, "Longest time the broker may wait for fetch.min.bytes.")
         .java("fetch.max.wait.ms"),
     row(G, "fetch.queue.backoff.ms", C, int(0, 300_000), "1000", NoEffect,

@@ -90,6 +90,7 @@ impl ClientConfig {
             enable_partition_eof: self.boolean("enable.partition.eof")?,
             check_crcs: self.boolean("check.crcs")?,
             queued_min_messages: self.usize("queued.min.messages")?,
+            queued_max_bytes: self.usize("queued.max.messages.kbytes")?.saturating_mul(1024),
             isolation_level,
             group_id: non_empty("group.id"),
             group_instance_id: non_empty("group.instance.id"),
@@ -364,8 +365,11 @@ pub struct ConsumerConfig {
     pub enable_partition_eof: bool,
     /// `check.crcs`, default false.
     pub check_crcs: bool,
-    /// `queued.min.messages`, default 100000.
+    /// `queued.min.messages`, default 100000: the most records prefetched per partition.
     pub queued_min_messages: usize,
+    /// `queued.max.messages.kbytes` in bytes, default 64 MiB: the most key and value bytes
+    /// prefetched per partition.
+    pub queued_max_bytes: usize,
     /// `isolation.level`, default read_committed.
     pub isolation_level: IsolationLevel,
     /// `group.id`; `None` when unset or empty.

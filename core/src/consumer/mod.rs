@@ -179,6 +179,15 @@ pub(crate) struct PartitionState {
     /// Retriable errors in a row, for the exponential backoff (retry.backoff.ms doubling up to
     /// retry.backoff.max.ms); reset by the next success.
     pub retries: u32,
+    /// Fetched events not yet handed out, and the messages and key+value bytes among them:
+    /// the per-partition flow control (queued.min.messages, queued.max.messages.kbytes).
+    pub fetched: VecDeque<Event>,
+    pub fetched_msgs: usize,
+    pub fetched_bytes: usize,
+    /// The queue this partition's events are served from.
+    pub queue: QueueId,
+    /// An entry for this partition is in `State::ready[queue]`.
+    pub in_ready: bool,
 }
 
 impl PartitionState {
@@ -219,20 +228,78 @@ impl PartitionState {
             committed: None,
             retry_at: None,
             retries: 0,
+            fetched: VecDeque::new(),
+            fetched_msgs: 0,
+            fetched_bytes: 0,
+            queue: MAIN_QUEUE,
+            in_ready: false,
         }
     }
+
+    /// Drops what was fetched and not handed out (a seek, or the partition leaving).
+    fn clear_fetched(&mut self) {
+        self.fetched.clear();
+        self.fetched_msgs = 0;
+        self.fetched_bytes = 0;
+    }
+
+    /// Whether the partition holds as much fetched data as it may (no new fetch until below).
+    pub(crate) fn is_full(&self, cfg: &ConsumerConfig) -> bool {
+        self.fetched_msgs >= cfg.queued_min_messages || self.fetched_bytes >= cfg.queued_max_bytes
+    }
+}
+
+fn message_bytes(m: &Message) -> usize {
+    m.key.as_ref().map_or(0, |k| k.len()) + m.value.as_ref().map_or(0, |v| v.len())
+}
+
+/// Which queue a partition's events are served from.
+pub type QueueId = u64;
+/// The consumer's own queue: [`Consumer::poll`] (with rebalances and group errors).
+pub const MAIN_QUEUE: QueueId = 0;
+/// No shared queue: only [`Consumer::consume_partition`] takes the partition's events
+/// (librdkafka's rd_kafka_consume_start without a queue).
+pub const PARTITION_QUEUE: QueueId = u64::MAX;
+
+/// Where events are taken from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    Queue(QueueId),
+    Partition(Arc<str>, i32),
 }
 
 #[derive(Default)]
 pub(crate) struct State {
     pub partitions: HashMap<(Arc<str>, i32), PartitionState>,
-    pub queue: VecDeque<(u64, Event)>,
-    pub queued_messages: usize,
+    /// Events of no partition (rebalances, group errors), served by the main queue first.
+    pub global: VecDeque<Event>,
+    /// Per queue, the partitions that may have fetched events, in round-robin order. An entry
+    /// exists for every partition whose `in_ready` is set; stale entries (a partition gone,
+    /// re-routed or drained by consume_partition) are skipped when met.
+    pub ready: HashMap<QueueId, VecDeque<(Arc<str>, i32)>>,
+    /// Queues made with [`Consumer::new_queue`].
+    pub queues: std::collections::HashSet<QueueId>,
+    pub next_queue: QueueId,
     pub closed: bool,
     pub next_version: u64,
     /// Stored offsets of partitions unassigned before they were committed (enable.auto.commit):
     /// committed with the next commit of stored offsets, as librdkafka commits on unassign.
     pub pending_commits: Vec<(String, i32, i64)>,
+}
+
+impl State {
+    /// Whether `source` has an event to take (a quick look for waiters).
+    fn has_events(&self, source: &Source) -> bool {
+        match source {
+            Source::Queue(q) => {
+                (*q == MAIN_QUEUE && !self.global.is_empty())
+                    || self.ready.get(q).is_some_and(|list| {
+                        list.iter().any(|k| self.partitions.get(k).is_some_and(|p| p.queue == *q && !p.fetched.is_empty()))
+                    })
+            }
+            Source::Partition(t, p) => self.partitions.get(&(t.clone(), *p)).is_some_and(|p| !p.fetched.is_empty()),
+        }
+    }
 }
 
 pub(crate) struct ConsumerInner {
@@ -298,12 +365,6 @@ impl ConsumerInner {
 
     pub(crate) fn partition_figures(&self) -> Vec<PartitionFigures> {
         let st = self.lock();
-        let mut queued: HashMap<(&str, i32), u64> = HashMap::new();
-        for (_, e) in &st.queue {
-            if let Event::Message(m) = e {
-                *queued.entry((&m.topic, m.partition)).or_default() += 1;
-            }
-        }
         let read_committed = self.config.isolation_level == IsolationLevel::ReadCommitted;
         let mut v: Vec<PartitionFigures> = st
             .partitions
@@ -318,7 +379,7 @@ impl ConsumerInner {
                     (_, Position::At(_)) if p.retry_at.is_some() => "offset-wait",
                     (_, Position::At(_)) => "active",
                 },
-                fetchq_cnt: queued.get(&(&*p.topic, p.partition)).copied().unwrap_or(0),
+                fetchq_cnt: p.fetched_msgs as u64,
                 next_offset: match p.position {
                     Position::At(o) => o,
                     _ => -1001,
@@ -350,7 +411,7 @@ impl ConsumerInner {
 
     /// Queues an event that belongs to no partition (rebalances, group errors).
     pub fn push_global(&self, event: Event) {
-        self.lock().queue.push_back((0, event));
+        self.lock().global.push_back(event);
         self.arrived.notify_waiters();
     }
 
@@ -399,18 +460,26 @@ impl ConsumerInner {
         }
         {
             let mut st = self.lock();
-            let current = st.partitions.get(&(topic.clone(), partition)).map(|p| p.version);
-            if current != Some(version) {
+            let State { partitions, ready, .. } = &mut *st;
+            let key = (topic.clone(), partition);
+            let Some(p) = partitions.get_mut(&key) else { return };
+            if p.version != version {
                 return;
             }
             let (mut n, mut bytes) = (0u64, 0u64);
             for e in events {
                 if let Event::Message(m) = &e {
-                    st.queued_messages += 1;
+                    let b = message_bytes(m);
+                    p.fetched_msgs += 1;
+                    p.fetched_bytes += b;
                     n += 1;
-                    bytes += (m.key.as_ref().map_or(0, |k| k.len()) + m.value.as_ref().map_or(0, |v| v.len())) as u64;
+                    bytes += b as u64;
                 }
-                st.queue.push_back((version, e));
+                p.fetched.push_back(e);
+            }
+            if !p.in_ready {
+                p.in_ready = true;
+                ready.entry(p.queue).or_default().push_back(key);
             }
             self.rxmsgs.fetch_add(n, Ordering::Relaxed);
             self.rxmsg_bytes.fetch_add(bytes, Ordering::Relaxed);
@@ -490,9 +559,9 @@ impl Consumer {
         let mut st = self.inner.lock();
         let old_states: HashMap<(Arc<str>, i32), PartitionState> = std::mem::take(&mut st.partitions);
         let old: Vec<(Arc<str>, i32)> = old_states.keys().cloned().collect();
-        // Records of the old assignment go; events that belong to no partition stay.
-        st.queue.retain(|(_, e)| matches!(e, Event::Rebalance(_) | Event::Error { topic: None, .. }));
-        st.queued_messages = 0;
+        // Records of the old assignment go with their partitions; events that belong to no
+        // partition (in `global`) stay.
+        st.ready.clear();
         for tp in partitions {
             if tp.partition < 0 {
                 return Err(Error::new(
@@ -554,14 +623,8 @@ impl Consumer {
         for (t, p) in partitions {
             leaving.extend(st.partitions.remove(&(Arc::from(t.as_str()), *p)));
         }
+        // Their fetched events go with them; their entries in the ready lists are skipped.
         self.inner.keep_uncommitted(&mut st, leaving.into_iter());
-        let before = st.queue.len();
-        st.queue.retain(|(_, e)| match e {
-            Event::Message(m) => !partitions.iter().any(|(t, p)| *t == *m.topic && *p == m.partition),
-            _ => true,
-        });
-        let removed = before - st.queue.len();
-        st.queued_messages = st.queued_messages.saturating_sub(removed);
         drop(st);
         self.inner.wake.notify_one();
         Ok(())
@@ -799,12 +862,8 @@ impl Consumer {
         p.eof_reported = None;
         // A seek is the application's new start: fetch it now, not after an old backoff.
         p.succeeded();
-        let key_topic = p.topic.clone();
-        // Drop queued events of this partition: they predate the seek.
-        let before = st.queue.len();
-        st.queue.retain(|(_, e)| !matches!(e, Event::Message(m) if m.topic == key_topic && m.partition == partition));
-        let removed = before - st.queue.len();
-        st.queued_messages = st.queued_messages.saturating_sub(removed);
+        // What was fetched predates the seek.
+        p.clear_fetched();
         drop(st);
         self.inner.wake.notify_one();
         Ok(())
@@ -852,7 +911,8 @@ impl Consumer {
         self.take_event()
     }
 
-    /// The next event, waiting up to `timeout`. None when nothing arrived in time, or after
+    /// The next event of the main queue (messages of the partitions routed there, EOFs,
+    /// errors, rebalances), waiting up to `timeout`. None when nothing arrived in time, or after
     /// [`wakeup`](Self::wakeup). Client events (logs, errors, commit results) stay on
     /// [`events`](Self::events) for the caller to serve.
     pub async fn poll(&self, timeout: Duration) -> Option<Event> {
@@ -863,20 +923,145 @@ impl Consumer {
             if let Some(ev) = self.take_event() {
                 return Some(ev);
             }
-            if !self.wait_for_any(deadline, false).await {
+            if !self.wait_for_any(Source::Queue(MAIN_QUEUE), deadline, false).await {
                 return self.take_event();
             }
         }
     }
 
-    /// Waits until a consumer event (or, with `client_events`, a client event) may be there,
+    /// A new queue that partitions can be routed into ([`route`](Self::route)); librdkafka's
+    /// rd_kafka_queue_new for consume_start_queue.
+    pub fn new_queue(&self) -> QueueId {
+        let mut st = self.inner.lock();
+        st.next_queue += 1;
+        let id = st.next_queue;
+        st.queues.insert(id);
+        id
+    }
+
+    /// Removes a queue made by [`new_queue`](Self::new_queue); its partitions go back to the
+    /// main queue.
+    pub fn destroy_queue(&self, queue: QueueId) {
+        let routed: Vec<(String, i32)> = {
+            let mut st = self.inner.lock();
+            st.queues.remove(&queue);
+            st.ready.remove(&queue);
+            st.partitions.values().filter(|p| p.queue == queue).map(|p| (p.topic.to_string(), p.partition)).collect()
+        };
+        for (t, p) in routed {
+            let _ = self.route(&t, p, MAIN_QUEUE);
+        }
+    }
+
+    /// Serves an assigned partition's events from `queue`: [`MAIN_QUEUE`], a queue from
+    /// [`new_queue`](Self::new_queue), or [`PARTITION_QUEUE`] (only
+    /// [`consume_partition`](Self::consume_partition) takes them). What was fetched moves along.
+    pub fn route(&self, topic: &str, partition: i32, queue: QueueId) -> Result<()> {
+        let mut st = self.inner.lock();
+        if queue != MAIN_QUEUE && queue != PARTITION_QUEUE && !st.queues.contains(&queue) {
+            return Err(Error::new(ErrorKind::InvalidArg, format!("queue {queue} does not exist (made by new_queue, not destroyed)")));
+        }
+        let State { partitions, ready, .. } = &mut *st;
+        let key = (Arc::from(topic), partition);
+        let Some(p) = partitions.get_mut(&key) else {
+            return Err(Error::new(ErrorKind::UnknownPartition, format!("cannot route {topic}[{partition}]: partition is not assigned")));
+        };
+        p.queue = queue;
+        // The entry in the old queue's list is skipped from now on (the partition's queue no
+        // longer matches); a fresh one goes into the new queue's list.
+        p.in_ready = !p.fetched.is_empty();
+        if p.in_ready {
+            ready.entry(queue).or_default().push_back(key);
+        }
+        drop(st);
+        self.inner.arrived.notify_waiters();
+        Ok(())
+    }
+
+    /// Assigns one more partition from `offset`, served from `queue` (librdkafka's
+    /// rd_kafka_consume_start and consume_start_queue: php-rdkafka's ConsumerTopic::consumeStart
+    /// and consumeQueueStart).
+    pub fn consume_start(&self, topic: &str, partition: i32, offset: Offset, queue: QueueId) -> Result<()> {
+        if self.inner.lock().partitions.contains_key(&(Arc::from(topic), partition)) {
+            return Err(Error::new(ErrorKind::Conflict, format!("{topic}[{partition}] is already being consumed; consume_stop it first")));
+        }
+        self.incremental_assign(&[TopicPartitionOffset::new(topic, partition, offset)])?;
+        self.route(topic, partition, queue)
+    }
+
+    /// Stops consuming a partition started with [`consume_start`](Self::consume_start).
+    pub fn consume_stop(&self, topic: &str, partition: i32) -> Result<()> {
+        if !self.inner.lock().partitions.contains_key(&(Arc::from(topic), partition)) {
+            return Err(Error::new(ErrorKind::UnknownPartition, format!("{topic}[{partition}] is not being consumed")));
+        }
+        self.incremental_unassign(&[(topic.to_string(), partition)])
+    }
+
+    /// The next event of a queue made by [`new_queue`](Self::new_queue) (or of the main queue),
+    /// waiting up to `timeout`.
+    pub async fn poll_queue(&self, queue: QueueId, timeout: Duration) -> Option<Event> {
+        if queue == MAIN_QUEUE {
+            return self.poll(timeout).await;
+        }
+        let deadline = crate::clock::tokio_deadline_after(timeout);
+        loop {
+            if let Some(ev) = self.take_from(Source::Queue(queue)) {
+                return Some(ev);
+            }
+            if !self.wait_for_any(Source::Queue(queue), deadline, false).await {
+                return self.take_from(Source::Queue(queue));
+            }
+        }
+    }
+
+    /// The next event of one partition, whatever queue it is routed to (librdkafka's
+    /// rd_kafka_consume), waiting up to `timeout`.
+    pub async fn consume_partition(&self, topic: &str, partition: i32, timeout: Duration) -> Option<Event> {
+        let source = Source::Partition(Arc::from(topic), partition);
+        let deadline = crate::clock::tokio_deadline_after(timeout);
+        loop {
+            if let Some(ev) = self.take_from(source.clone()) {
+                return Some(ev);
+            }
+            if !self.wait_for_any(source.clone(), deadline, false).await {
+                return self.take_from(source);
+            }
+        }
+    }
+
+    /// Up to `max` events of a queue or a partition, waiting until there are `max` or `timeout`
+    /// passed (librdkafka's consume_batch semantics: it fills the batch while time is left).
+    pub async fn consume_batch(&self, source: Source, timeout: Duration, max: usize) -> Vec<Event> {
+        let deadline = crate::clock::tokio_deadline_after(timeout);
+        let mut out = Vec::new();
+        while out.len() < max {
+            match self.take_batch_one(&source) {
+                Some(ev) => out.push(ev),
+                None => {
+                    if !self.wait_for_any(source.clone(), deadline, false).await {
+                        break;
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn take_batch_one(&self, source: &Source) -> Option<Event> {
+        match source {
+            Source::Queue(MAIN_QUEUE) => self.poll_now(),
+            s => self.take_from(s.clone()),
+        }
+    }
+
+    /// Waits until an event of `source` (or, with `client_events`, a client event) may be there,
     /// `deadline`, a wake-up or close. False when waiting should end: deadline, wake-up, closed.
-    pub(crate) async fn wait_for_any(&self, deadline: tokio::time::Instant, client_events: bool) -> bool {
+    pub(crate) async fn wait_for_any(&self, source: Source, deadline: tokio::time::Instant, client_events: bool) -> bool {
         let events = &self.inner.client.events;
         loop {
             let arrived = self.inner.arrived.notified();
             let client = events.arrived.notified();
-            if !self.inner.lock().queue.is_empty() || (client_events && !events.is_empty()) {
+            if self.inner.lock().has_events(&source) || (client_events && !events.is_empty()) {
                 return true;
             }
             if self.inner.lock().closed || events.take_wakeup() {
@@ -896,12 +1081,12 @@ impl Consumer {
         }
     }
 
-    /// This consumer's client event queue (logs, errors, statistics, commit results).
     /// The client's connections and metadata (cluster id, controller id).
     pub fn client(&self) -> &Arc<Client> {
         &self.inner.client
     }
 
+    /// This consumer's client event queue (logs, errors, statistics, commit results).
     pub fn events(&self) -> &Arc<crate::events::EventQueue> {
         &self.inner.client.events
     }
@@ -940,39 +1125,69 @@ impl Consumer {
     }
 
     fn take_raw_event(&self) -> Option<Event> {
+        self.take_from(Source::Queue(MAIN_QUEUE))
+    }
+
+    /// Takes the next event of a queue (round robin over its partitions, global events first
+    /// on the main queue) or of one partition. With enable.auto.offset.store and a group, a
+    /// message's offset is stored as it is handed out, as librdkafka does.
+    fn take_from(&self, source: Source) -> Option<Event> {
+        let cfg = &self.inner.config;
+        let auto_store = cfg.enable_auto_offset_store && cfg.group_id.is_some();
         let mut st = self.inner.lock();
-        // The fetch manager stops fetching new data at queued.min.messages and resumes below
-        // half of it: only the poll that crosses that line wakes it. Waking it on every poll
-        // made it scan every partition under this lock once per message.
-        let resume_below = self.inner.config.queued_min_messages.div_ceil(2);
-        let auto_store = self.inner.config.enable_auto_offset_store && self.inner.config.group_id.is_some();
-        while let Some((version, ev)) = st.queue.pop_front() {
-            let is_msg = matches!(ev, Event::Message(_));
-            if is_msg {
-                let before = st.queued_messages;
-                st.queued_messages = before.saturating_sub(1);
-                if before >= resume_below && st.queued_messages < resume_below {
-                    self.inner.wake.notify_one();
-                }
-            }
-            let current = match &ev {
-                Event::Message(m) => st.partitions.get(&(m.topic.clone(), m.partition)).map(|p| p.version),
-                Event::PartitionEof { topic, partition, .. } => {
-                    st.partitions.get(&(topic.clone(), *partition)).map(|p| p.version)
-                }
-                Event::Error { .. } | Event::Rebalance(_) => Some(version),
-            };
-            if current == Some(version) {
-                if let (true, Event::Message(m)) = (auto_store, &ev) {
-                    // librdkafka stores the offset when the message is handed to the application.
-                    if let Some(p) = st.partitions.get_mut(&(m.topic.clone(), m.partition)) {
-                        p.stored = Some(m.offset + 1);
+        let State { partitions, ready, global, .. } = &mut *st;
+        let (key, p) = match source {
+            Source::Queue(q) => {
+                if q == MAIN_QUEUE {
+                    if let Some(ev) = global.pop_front() {
+                        return Some(ev);
                     }
                 }
-                return Some(ev);
+                let list = ready.get_mut(&q)?;
+                loop {
+                    let key = list.pop_front()?;
+                    let Some(p) = partitions.get_mut(&key) else { continue };
+                    if p.queue != q {
+                        continue; // re-routed: its entry is in the other queue's list
+                    }
+                    if p.fetched.is_empty() {
+                        p.in_ready = false;
+                        continue;
+                    }
+                    // Round robin: the partition goes to the back while it has more.
+                    if p.fetched.len() > 1 {
+                        list.push_back(key.clone());
+                    } else {
+                        p.in_ready = false;
+                    }
+                    break (key, p);
+                }
+            }
+            Source::Partition(topic, partition) => {
+                let key = (topic, partition);
+                let p = partitions.get_mut(&key)?;
+                (key, p)
+            }
+        };
+        let ev = p.fetched.pop_front()?;
+        if let Event::Message(m) = &ev {
+            // The fetch manager stops fetching a partition at its limits and resumes below half
+            // of them: only the take that crosses that line wakes it (waking it on every take
+            // made it scan every partition under this lock once per message).
+            let was_full = p.is_full(cfg);
+            let (msgs, bytes) = (p.fetched_msgs, p.fetched_bytes);
+            p.fetched_msgs = msgs.saturating_sub(1);
+            p.fetched_bytes = bytes.saturating_sub(message_bytes(m));
+            let resume = |n: usize, limit: usize| n >= limit.div_ceil(2) && n.saturating_sub(1) < limit.div_ceil(2);
+            if was_full || resume(msgs, cfg.queued_min_messages) || (bytes >= cfg.queued_max_bytes.div_ceil(2) && p.fetched_bytes < cfg.queued_max_bytes.div_ceil(2)) {
+                self.inner.wake.notify_one();
+            }
+            if auto_store {
+                p.stored = Some(m.offset + 1);
             }
         }
-        None
+        let _ = key;
+        Some(ev)
     }
 
     /// Low and high watermarks of a partition, asked from its leader.

@@ -48,7 +48,6 @@ pub(crate) async fn run(inner: Arc<ConsumerInner>) {
                 running.abort_all();
                 return;
             }
-            let full = st.queued_messages >= inner.config.queued_min_messages;
             let now = Instant::now();
             for p in st.partitions.values_mut() {
                 if p.paused || p.fetching || p.position == Position::Stopped {
@@ -59,8 +58,9 @@ pub(crate) async fn run(inner: Arc<ConsumerInner>) {
                     next_retry = Some(next_retry.map_or(at, |n: Instant| n.min(at)));
                     continue;
                 }
-                // A full queue stops fetching new data, but not offset lookups.
-                if full && matches!(p.position, Position::At(_)) {
+                // A partition holding its limit of fetched data is not fetched (offset lookups
+                // still go on); the others are, whoever reads them.
+                if p.is_full(&inner.config) && matches!(p.position, Position::At(_)) {
                     continue;
                 }
                 match inner.client.leader(&p.topic, p.partition) {

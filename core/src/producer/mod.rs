@@ -294,12 +294,12 @@ impl Producer {
         self.inner.client.events.poll(timeout, max)
     }
 
-    /// This producer's event queue (wakeup, I/O event, forwarder, log handler).
     /// The client's connections and metadata (cluster id, controller id).
     pub fn client(&self) -> &Arc<Client> {
         &self.inner.client
     }
 
+    /// This producer's event queue (wakeup, I/O event, forwarder, log handler).
     pub fn events(&self) -> &Arc<EventQueue> {
         &self.inner.client.events
     }
