@@ -265,6 +265,30 @@ impl Consumer {
         self.inner.store_offsets(offsets)
     }
 
+    /// See [`consumer::Consumer::store_offset_entries`].
+    pub fn store_offset_entries(&self, offsets: &[consumer::OffsetEntry]) -> Result<()> {
+        not_forked(self.pid)?;
+        self.inner.store_offset_entries(offsets)
+    }
+
+    /// See [`consumer::Consumer::offset_store`] (stores offset + 1).
+    pub fn offset_store(&self, topic: &str, partition: i32, offset: i64) -> Result<()> {
+        not_forked(self.pid)?;
+        self.inner.offset_store(topic, partition, offset)
+    }
+
+    /// Commits with metadata and leader epoch; None: every stored offset.
+    pub fn commit_entries(&self, offsets: Option<&[consumer::OffsetEntry]>) -> Result<Vec<(String, i32, Result<i64>)>> {
+        not_forked(self.pid)?;
+        crate::wait::block_on(&self.rt, self.inner.commit_entries(offsets))
+    }
+
+    /// See [`consumer::Consumer::committed_entries`].
+    pub fn committed_entries(&self, partitions: &[(String, i32)], timeout: Duration) -> Result<Vec<consumer::OffsetEntry>> {
+        not_forked(self.pid)?;
+        crate::wait::block_on(&self.rt, self.inner.committed_entries(partitions, timeout))
+    }
+
     /// Commits and waits (librdkafka's synchronous commit). None: every stored offset.
     pub fn commit(&self, offsets: Option<&[(String, i32, i64)]>) -> Result<Vec<(String, i32, Result<i64>)>> {
         not_forked(self.pid)?;

@@ -37,7 +37,7 @@ use kafka_protocol::protocol::{Decodable, Encodable, StrBytes};
 
 use super::assignor::{Assignor, MemberSubscription};
 pub(crate) use super::assignor::RebalanceProtocol;
-use super::{ConsumerInner, Event, RebalanceEvent, RebalanceKind};
+use super::{ConsumerInner, Event, OffsetEntry, RebalanceEvent, RebalanceKind};
 use crate::events::{ClientEvent, CommitResult};
 use crate::error::{Error, ErrorKind, Result};
 use crate::client::Lane;
@@ -255,6 +255,19 @@ where
 
 /// Committed offsets of the group for `partitions` (-1 where none).
 pub(crate) async fn fetch_committed(inner: &ConsumerInner, partitions: &[(String, i32)]) -> Result<HashMap<(String, i32), i64>> {
+    let entries = fetch_committed_entries(inner, partitions).await?;
+    let mut out = HashMap::new();
+    for (k, e) in entries {
+        if let Some(err) = e.error {
+            return Err(err);
+        }
+        out.insert(k, e.offset);
+    }
+    Ok(out)
+}
+
+/// Committed offsets with metadata, leader epoch and each partition's own error.
+pub(crate) async fn fetch_committed_entries(inner: &ConsumerInner, partitions: &[(String, i32)]) -> Result<HashMap<(String, i32), OffsetEntry>> {
     with_coordinator(inner, |conn| fetch_committed_once(inner, conn, partitions)).await
 }
 
@@ -262,7 +275,7 @@ async fn fetch_committed_once(
     inner: &ConsumerInner,
     conn: Arc<Connection>,
     partitions: &[(String, i32)],
-) -> Result<HashMap<(String, i32), i64>> {
+) -> Result<HashMap<(String, i32), OffsetEntry>> {
     let group = group_id(inner)?;
     let version = conn.version::<OffsetFetchRequest>(ours::OFFSET_FETCH)?;
     let mut topics: Vec<OffsetFetchRequestTopic> = Vec::new();
@@ -287,10 +300,19 @@ async fn fetch_committed_once(
     let mut out = HashMap::new();
     for t in resp.topics {
         for p in t.partitions {
+            let name = t.name.0.to_string();
+            let mut e = OffsetEntry::new(name.clone(), p.partition_index, p.committed_offset)
+                .with_metadata(p.metadata.as_ref().map(|m| m.to_string()).unwrap_or_default())
+                .with_leader_epoch(p.committed_leader_epoch);
             if p.error_code != 0 {
-                return Err(Error::from_kafka(p.error_code, format!("OffsetFetch {}[{}]", t.name.0, p.partition_index)));
+                let err = Error::from_kafka(p.error_code, format!("OffsetFetch {name}[{}]", p.partition_index));
+                if is_coordinator_error(&err) {
+                    // The whole request goes to the new coordinator.
+                    return Err(err);
+                }
+                e.error = Some(err);
             }
-            out.insert((t.name.0.to_string(), p.partition_index), p.committed_offset);
+            out.insert((name, p.partition_index), e);
         }
     }
     Ok(out)
@@ -298,7 +320,7 @@ async fn fetch_committed_once(
 
 /// Commits `offsets` ((topic, partition) -> next offset to read) for the group; one result
 /// per partition.
-pub(crate) async fn commit(inner: &ConsumerInner, offsets: &[(String, i32, i64)]) -> Result<Vec<(String, i32, Result<i64>)>> {
+pub(crate) async fn commit(inner: &ConsumerInner, offsets: &[OffsetEntry]) -> Result<Vec<(String, i32, Result<i64>)>> {
     if offsets.is_empty() {
         return Err(Error::new(ErrorKind::NoOffset, "no offsets to commit"));
     }
@@ -308,7 +330,7 @@ pub(crate) async fn commit(inner: &ConsumerInner, offsets: &[(String, i32, i64)]
 async fn commit_once(
     inner: &ConsumerInner,
     conn: Arc<Connection>,
-    offsets: &[(String, i32, i64)],
+    offsets: &[OffsetEntry],
 ) -> Result<Vec<(String, i32, Result<i64>)>> {
     let group = group_id(inner)?;
     let (generation, member_id, instance) = {
@@ -323,12 +345,14 @@ async fn commit_once(
     };
     let version = conn.version::<OffsetCommitRequest>(ours::OFFSET_COMMIT)?;
     let mut topics: Vec<OffsetCommitRequestTopic> = Vec::new();
-    for (t, p, o) in offsets {
+    for e in offsets {
+        let (t, p) = (&e.topic, e.partition);
         let part = OffsetCommitRequestPartition::default()
-            .with_partition_index(*p)
-            .with_committed_offset(*o)
-            .with_committed_leader_epoch(-1)
-            .with_committed_metadata(Some(StrBytes::from_static_str("")));
+            .with_partition_index(p)
+            .with_committed_offset(e.offset)
+            // The field exists from v6; below that it must stay at its default to encode.
+            .with_committed_leader_epoch(if version >= 6 { e.leader_epoch } else { -1 })
+            .with_committed_metadata(Some(StrBytes::from_string(e.metadata.clone())));
         match topics.iter_mut().find(|x| x.name.0.as_str() == t) {
             Some(x) => x.partitions.push(part),
             None => topics.push(
@@ -353,8 +377,8 @@ async fn commit_once(
             let name = t.name.0.to_string();
             let offset = offsets
                 .iter()
-                .find(|(tt, pp, _)| *tt == name && *pp == p.partition_index)
-                .map(|x| x.2)
+                .find(|e| e.topic == name && e.partition == p.partition_index)
+                .map(|e| e.offset)
                 .unwrap_or(-1);
             let r = if p.error_code == 0 {
                 Ok(offset)
@@ -417,10 +441,10 @@ async fn commit_stored(inner: &ConsumerInner, only: Option<&BTreeSet<(String, i3
     if !inner.config.enable_auto_commit {
         return;
     }
-    let due: Vec<(String, i32, i64)> = inner
+    let due: Vec<OffsetEntry> = inner
         .stored_uncommitted()
         .into_iter()
-        .filter(|(t, p, _)| only.is_none_or(|o| o.contains(&(t.clone(), *p))))
+        .filter(|e| only.is_none_or(|o| o.contains(&(e.topic.clone(), e.partition))))
         .collect();
     if due.is_empty() {
         return;

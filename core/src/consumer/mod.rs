@@ -68,6 +68,35 @@ impl Offset {
     }
 }
 
+/// An offset to commit or store, or one the group has committed, with librdkafka's
+/// rd_kafka_topic_partition_t fields: metadata and leader epoch (KIP-320) travel with the
+/// offset; `error` is the partition's own outcome in results and ignored in requests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OffsetEntry {
+    pub topic: String,
+    pub partition: i32,
+    /// The next offset to read (last processed + 1); -1001 where none is committed.
+    pub offset: i64,
+    pub metadata: String,
+    /// -1 when unknown.
+    pub leader_epoch: i32,
+    pub error: Option<Error>,
+}
+
+impl OffsetEntry {
+    pub fn new(topic: impl Into<String>, partition: i32, offset: i64) -> OffsetEntry {
+        OffsetEntry { topic: topic.into(), partition, offset, metadata: String::new(), leader_epoch: -1, error: None }
+    }
+    pub fn with_metadata(mut self, metadata: impl Into<String>) -> OffsetEntry {
+        self.metadata = metadata.into();
+        self
+    }
+    pub fn with_leader_epoch(mut self, epoch: i32) -> OffsetEntry {
+        self.leader_epoch = epoch;
+        self
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TopicPartitionOffset {
     pub topic: String,
@@ -172,6 +201,9 @@ pub(crate) struct PartitionState {
     pub eof_reported: Option<i64>,
     /// The offset store: the next offset to commit (enable.auto.offset.store or store_offsets).
     pub stored: Option<i64>,
+    /// Metadata and leader epoch stored with `stored`, committed with it.
+    pub stored_metadata: String,
+    pub stored_epoch: i32,
     /// What the group last confirmed as committed for this partition.
     pub committed: Option<i64>,
     /// After a retriable ListOffsets or Fetch error: not fetched again before this instant.
@@ -206,6 +238,14 @@ impl PartitionState {
         self.retry_at = None;
     }
 
+    /// The stored offset with its metadata and epoch, when it is ahead of the last commit.
+    fn uncommitted_entry(&self) -> Option<OffsetEntry> {
+        let o = self.uncommitted()?;
+        Some(OffsetEntry::new(self.topic.to_string(), self.partition, o)
+            .with_metadata(self.stored_metadata.clone())
+            .with_leader_epoch(self.stored_epoch))
+    }
+
     /// The stored offset, when it is ahead of the last commit.
     fn uncommitted(&self) -> Option<i64> {
         match (self.stored, self.committed) {
@@ -225,6 +265,8 @@ impl PartitionState {
             end_offset: -1,
             eof_reported: None,
             stored: None,
+            stored_metadata: String::new(),
+            stored_epoch: -1,
             committed: None,
             retry_at: None,
             retries: 0,
@@ -284,7 +326,7 @@ pub(crate) struct State {
     pub next_version: u64,
     /// Stored offsets of partitions unassigned before they were committed (enable.auto.commit):
     /// committed with the next commit of stored offsets, as librdkafka commits on unassign.
-    pub pending_commits: Vec<(String, i32, i64)>,
+    pub pending_commits: Vec<OffsetEntry>,
 }
 
 impl State {
@@ -417,15 +459,11 @@ impl ConsumerInner {
 
     /// Stored offsets that are ahead of what was committed: of assigned partitions, and of
     /// partitions unassigned since.
-    pub fn stored_uncommitted(&self) -> Vec<(String, i32, i64)> {
+    pub fn stored_uncommitted(&self) -> Vec<OffsetEntry> {
         let st = self.lock();
-        let mut v: Vec<_> = st
-            .partitions
-            .values()
-            .filter_map(|p| p.uncommitted().map(|o| (p.topic.to_string(), p.partition, o)))
-            .collect();
+        let mut v: Vec<OffsetEntry> = st.partitions.values().filter_map(|p| p.uncommitted_entry()).collect();
         v.extend(st.pending_commits.iter().cloned());
-        v.sort();
+        v.sort_by(|a, b| (&a.topic, a.partition).cmp(&(&b.topic, b.partition)));
         v
     }
 
@@ -436,7 +474,7 @@ impl ConsumerInner {
                 ps.committed = Some(*o);
             }
         }
-        st.pending_commits.retain(|x| !offsets.contains(x));
+        st.pending_commits.retain(|e| !offsets.iter().any(|(t, p, o)| e.topic == *t && e.partition == *p && e.offset == *o));
     }
 
     /// Keeps the uncommitted stored offsets of partitions leaving the assignment for the next
@@ -446,9 +484,9 @@ impl ConsumerInner {
             return;
         }
         for p in leaving {
-            if let Some(o) = p.uncommitted() {
-                st.pending_commits.retain(|(t, pp, _)| !(*t == *p.topic && *pp == p.partition));
-                st.pending_commits.push((p.topic.to_string(), p.partition, o));
+            if let Some(e) = p.uncommitted_entry() {
+                st.pending_commits.retain(|x| !(x.topic == *p.topic && x.partition == p.partition));
+                st.pending_commits.push(e);
             }
         }
     }
@@ -579,6 +617,8 @@ impl Consumer {
             // The offset store survives a re-assignment of the same partition.
             if let Some(old) = old_states.get(&(topic.clone(), tp.partition)) {
                 state.stored = old.stored;
+                state.stored_metadata = old.stored_metadata.clone();
+                state.stored_epoch = old.stored_epoch;
                 state.committed = old.committed;
             }
             st.partitions.insert((topic, tp.partition), state);
@@ -699,18 +739,49 @@ impl Consumer {
     /// Stores offsets to be committed (the next offset to read, i.e. last processed + 1).
     /// Needs enable.auto.offset.store=false, as in librdkafka.
     pub fn store_offsets(&self, offsets: &[(String, i32, i64)]) -> Result<()> {
+        let entries: Vec<OffsetEntry> = offsets.iter().map(|(t, p, o)| OffsetEntry::new(t.clone(), *p, *o)).collect();
+        self.store_offset_entries(&entries)
+    }
+
+    /// [`store_offsets`](Self::store_offsets) with metadata and leader epoch
+    /// (rd_kafka_offsets_store).
+    pub fn store_offset_entries(&self, offsets: &[OffsetEntry]) -> Result<()> {
         if self.inner.config.enable_auto_offset_store {
             return Err(Error::new(
                 ErrorKind::InvalidArg,
                 "store_offsets needs enable.auto.offset.store=false (offsets are stored automatically now)",
             ));
         }
+        self.store(offsets, 0)
+    }
+
+    /// The legacy per-partition store (rd_kafka_offset_store, php-rdkafka's
+    /// ConsumerTopic::offsetStore): `offset` is the last processed one, and offset + 1 is stored.
+    /// Allowed whatever enable.auto.offset.store says, as librdkafka's legacy call is; with a
+    /// group.id and enable.auto.commit, the auto-commit timer commits it.
+    pub fn offset_store(&self, topic: &str, partition: i32, offset: i64) -> Result<()> {
+        self.store(&[OffsetEntry::new(topic, partition, offset)], 1)
+    }
+
+    fn store(&self, offsets: &[OffsetEntry], plus: i64) -> Result<()> {
         let mut st = self.inner.lock();
-        for (t, p, o) in offsets {
-            match st.partitions.get_mut(&(Arc::from(t.as_str()), *p)) {
-                Some(ps) => ps.stored = Some(*o),
+        for e in offsets {
+            if e.offset < 0 {
+                return Err(Error::new(ErrorKind::InvalidArg, format!("cannot store offset {} for {}[{}]: offsets to store are >= 0", e.offset, e.topic, e.partition)));
+            }
+        }
+        for e in offsets {
+            match st.partitions.get_mut(&(Arc::from(e.topic.as_str()), e.partition)) {
+                Some(ps) => {
+                    ps.stored = Some(e.offset.saturating_add(plus));
+                    ps.stored_metadata = e.metadata.clone();
+                    ps.stored_epoch = e.leader_epoch;
+                }
                 None => {
-                    return Err(Error::new(ErrorKind::UnknownPartition, format!("cannot store offset for {t}[{p}]: not assigned")))
+                    return Err(Error::new(
+                        ErrorKind::UnknownPartition,
+                        format!("cannot store offset for {}[{}]: not assigned", e.topic, e.partition),
+                    ))
                 }
             }
         }
@@ -720,11 +791,37 @@ impl Consumer {
     /// Commits `offsets` (next offset to read per partition), or every stored offset not yet
     /// committed when None. `_NO_OFFSET` when there is nothing to commit.
     pub async fn commit(&self, offsets: Option<&[(String, i32, i64)]>) -> Result<Vec<(String, i32, Result<i64>)>> {
+        let list: Option<Vec<OffsetEntry>> = offsets.map(|o| o.iter().map(|(t, p, o)| OffsetEntry::new(t.clone(), *p, *o)).collect());
+        self.commit_entries(list.as_deref()).await
+    }
+
+    /// [`commit`](Self::commit) with metadata and leader epoch per partition
+    /// (rd_kafka_commit with a topic partition list).
+    pub async fn commit_entries(&self, offsets: Option<&[OffsetEntry]>) -> Result<Vec<(String, i32, Result<i64>)>> {
         let list = match offsets {
             Some(o) => o.to_vec(),
             None => self.inner.stored_uncommitted(),
         };
         group::commit(&self.inner, &list).await
+    }
+
+    /// The group's committed offsets with their metadata and leader epoch, each with its own
+    /// error (rd_kafka_committed); offset -1001 where nothing is committed.
+    pub async fn committed_entries(&self, partitions: &[(String, i32)], timeout: Duration) -> Result<Vec<OffsetEntry>> {
+        let map = tokio::time::timeout(timeout, group::fetch_committed_entries(&self.inner, partitions))
+            .await
+            .map_err(|_| Error::new(ErrorKind::TimedOut, "committed() timed out"))??;
+        Ok(partitions
+            .iter()
+            .map(|(t, p)| {
+                let mut e = map.get(&(t.clone(), *p)).cloned().unwrap_or_else(|| OffsetEntry::new(t.clone(), *p, -1));
+                // The broker says -1 for "none"; librdkafka's committed() says RD_KAFKA_OFFSET_INVALID.
+                if e.offset < 0 {
+                    e.offset = -1001;
+                }
+                e
+            })
+            .collect())
     }
 
     /// The group's committed offsets for `partitions` (-1 where none).
@@ -1184,6 +1281,8 @@ impl Consumer {
             }
             if auto_store {
                 p.stored = Some(m.offset + 1);
+                p.stored_epoch = m.leader_epoch.unwrap_or(-1);
+                p.stored_metadata.clear();
             }
         }
         let _ = key;
