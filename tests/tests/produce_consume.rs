@@ -601,3 +601,31 @@ fn pause_and_resume_with_per_partition_results() {
         }
     }
 }
+
+/// A broker that hangs (accepts, never answers) costs a metadata request one attempt's share of
+/// its time, then another broker is asked: before, every attempt went to the first connection
+/// up, hung or not, until the whole timeout was gone.
+#[test]
+fn metadata_goes_around_a_hung_broker() {
+    let env = Env::new(3);
+    let Some(cluster) = env.testkit() else {
+        return skip("metadata_goes_around_a_hung_broker", "needs the testkit to stall brokers");
+    };
+    let topic = env.topic("hung", 3);
+    let a = ferrokafka::blocking::AdminClient::new(&env.config(&[])).expect("admin");
+    let p = Producer::new(&env.config(&[])).expect("producer");
+    // Connections to every broker: one record to each partition (leaders are spread).
+    for part in 0..3 {
+        p.send(ProducerRecord::new(&topic).partition(part).value("x")).expect("send").wait().expect("delivered");
+    }
+    a.metadata(None, T).expect("metadata");
+    cluster.stall_broker(1, true);
+    cluster.stall_broker(2, true);
+    let started = Instant::now();
+    let md = a.metadata(Some(&[topic.clone()]), Duration::from_secs(9));
+    cluster.stall_broker(1, false);
+    cluster.stall_broker(2, false);
+    let md = md.expect("answered by the broker that is not hung");
+    assert_eq!(md.topics.len(), 1);
+    assert!(started.elapsed() < Duration::from_secs(9), "{:?}", started.elapsed());
+}

@@ -194,6 +194,37 @@ impl Client {
         }
     }
 
+    /// Brokers to ask for metadata: those with a connection up first, then the other known
+    /// brokers, then the bootstrap list.
+    fn candidates(&self) -> Vec<String> {
+        let mut candidates: Vec<String> = self.lock().brokers.values().cloned().collect();
+        candidates.sort();
+        for b in &self.config.bootstrap_servers {
+            if !candidates.contains(b) {
+                candidates.push(b.clone());
+            }
+        }
+        let slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+        let up = |addr: &String| {
+            slots.get(addr).and_then(|s| s.try_lock().ok()).is_some_and(|s| s.conn.as_ref().is_some_and(|c| !c.is_closed()))
+        };
+        let (mut first, rest): (Vec<String>, Vec<String>) = candidates.into_iter().partition(up);
+        first.extend(rest);
+        first
+    }
+
+    /// Reports _ALL_BROKERS_DOWN (once per outage) and returns it as the error.
+    fn all_down(&self, candidates: &[String], last: &Error) -> Error {
+        let err = Error::new(
+            ErrorKind::AllBrokersDown,
+            format!("all brokers are down (tried {}): last error: {}", candidates.join(", "), last.message),
+        );
+        if !self.all_down_reported.swap(true, std::sync::atomic::Ordering::AcqRel) {
+            self.events.error("FAIL", err.clone());
+        }
+        err
+    }
+
     /// Any broker that answers: known brokers first, then the bootstrap list.
     pub async fn any_connection(&self) -> Result<Arc<Connection>> {
         let mut candidates: Vec<String> = self.lock().brokers.values().cloned().collect();
@@ -225,16 +256,7 @@ impl Client {
             }
         }
         Err(match last_err {
-            Some(e) => {
-                let err = Error::new(
-                    ErrorKind::AllBrokersDown,
-                    format!("all brokers are down (tried {}): last error: {}", candidates.join(", "), e.message),
-                );
-                if !self.all_down_reported.swap(true, std::sync::atomic::Ordering::AcqRel) {
-                    self.events.error("FAIL", err.clone());
-                }
-                err
-            }
+            Some(e) => self.all_down(&candidates, &e),
             None => Error::new(ErrorKind::InvalidArg, "bootstrap.servers is empty"),
         })
     }
@@ -250,9 +272,34 @@ impl Client {
         let deadline = crate::clock::deadline_after(timeout);
         let _guard = self.refresh_lock.lock().await;
         let mut last_err: Option<Error> = None;
+        // One broker per attempt, each tried once per round: a broker that hangs (accepts,
+        // never answers) costs one attempt's share of the time, then the next one is asked.
+        let mut tried: Vec<String> = Vec::new();
+        let mut connect_failures = 0usize;
         loop {
+            let candidates = self.candidates();
+            let Some(addr) = candidates.iter().find(|a| !tried.contains(a)).cloned() else {
+                // A round over every broker failed.
+                if connect_failures >= candidates.len() {
+                    if let Some(e) = &last_err {
+                        last_err = Some(self.all_down(&candidates, e));
+                    }
+                }
+                tried.clear();
+                connect_failures = 0;
+                if Instant::now() + self.config.retry_backoff >= deadline {
+                    return Err(last_err.unwrap_or_else(|| {
+                        Error::new(ErrorKind::TimedOut, format!("metadata request timed out after {} ms", timeout.as_millis()))
+                    }));
+                }
+                tokio::time::sleep(self.config.retry_backoff).await;
+                continue;
+            };
+            tried.push(addr.clone());
+            let connected = std::sync::atomic::AtomicBool::new(false);
             let attempt = async {
-                let conn = self.any_connection().await?;
+                let conn = self.connection_to(&addr).await?;
+                connected.store(true, std::sync::atomic::Ordering::Relaxed);
                 let version = conn.version::<MetadataRequest>(ours::METADATA)?;
                 let req = MetadataRequest::default()
                     .with_topics(topics.map(|ts| {
@@ -270,20 +317,26 @@ impl Client {
                 Ok::<_, Error>((conn.addr().to_string(), resp))
             };
             let remaining = deadline.saturating_duration_since(Instant::now());
-            match tokio::time::timeout(remaining, attempt).await {
+            // A third of what is left (at least a second): room for two more brokers after a
+            // hung one.
+            let share = if candidates.len() > 1 { (remaining / 3).max(Duration::from_secs(1)).min(remaining) } else { remaining };
+            match tokio::time::timeout(share, attempt).await {
                 Ok(Ok((addr, resp))) => return Ok(self.apply_metadata(&addr, resp)),
-                Ok(Err(e)) => last_err = Some(e),
-                Err(_) => {}
+                Ok(Err(e)) => {
+                    if !connected.load(std::sync::atomic::Ordering::Relaxed) {
+                        connect_failures += 1;
+                    }
+                    last_err = Some(e);
+                }
+                Err(_) => {
+                    self.events.debug("metadata", "METADATA", || format!("{addr}: no metadata answer within {} ms", share.as_millis()));
+                }
             }
-            if Instant::now() + self.config.retry_backoff >= deadline {
+            if Instant::now() >= deadline {
                 return Err(last_err.unwrap_or_else(|| {
-                    Error::new(
-                        ErrorKind::TimedOut,
-                        format!("metadata request timed out after {} ms", timeout.as_millis()),
-                    )
+                    Error::new(ErrorKind::TimedOut, format!("metadata request timed out after {} ms", timeout.as_millis()))
                 }));
             }
-            tokio::time::sleep(self.config.retry_backoff).await;
         }
     }
 
