@@ -145,6 +145,11 @@ impl Producer {
         self.inner.events()
     }
 
+    /// See [`producer::Producer::set_topic_config`].
+    pub fn set_topic_config(&self, topic: &str, config: &crate::config::TopicConfig) -> Result<()> {
+        self.inner.set_topic_config(topic, config)
+    }
+
     /// See [`producer::Producer::purge`]; `flags` from [`producer::purge`].
     pub fn purge(&self, flags: i32) -> Result<()> {
         not_forked(self.pid)?;
@@ -409,6 +414,11 @@ impl Consumer {
     /// Ends a blocking poll at once, from any thread.
     pub fn wakeup(&self) {
         self.inner.wakeup();
+    }
+
+    /// See [`consumer::Consumer::set_topic_config`].
+    pub fn set_topic_config(&self, topic: &str, config: &crate::config::TopicConfig) -> Result<()> {
+        self.inner.set_topic_config(topic, config)
     }
 
     /// See [`consumer::Consumer::new_queue`].

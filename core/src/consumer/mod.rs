@@ -373,6 +373,10 @@ pub(crate) struct ConsumerInner {
     pub rxmsgs: std::sync::atomic::AtomicU64,
     pub rxmsg_bytes: std::sync::atomic::AtomicU64,
     pub created: Instant,
+    /// The configuration the consumer was made from: topic configurations resolve against it.
+    client_config: ClientConfig,
+    /// auto.offset.reset of topics given their own topic configuration.
+    topic_resets: Mutex<HashMap<String, crate::config::OffsetReset>>,
 }
 
 /// One assigned partition's figures for statistics (librdkafka's names; -1 where unknown).
@@ -449,6 +453,12 @@ impl ConsumerInner {
             },
             rebalance_cnt: g.pushed_seq,
         })
+    }
+
+    /// auto.offset.reset for `topic`: its own topic configuration's, else the consumer's.
+    pub(crate) fn offset_reset(&self, topic: &str) -> crate::config::OffsetReset {
+        let resets = self.topic_resets.lock().unwrap_or_else(|p| p.into_inner());
+        resets.get(topic).copied().unwrap_or(self.config.auto_offset_reset)
     }
 
     /// Queues an event that belongs to no partition (rebalances, group errors).
@@ -569,6 +579,8 @@ impl Consumer {
             rxmsgs: std::sync::atomic::AtomicU64::new(0),
             rxmsg_bytes: std::sync::atomic::AtomicU64::new(0),
             created: Instant::now(),
+            client_config: config.clone(),
+            topic_resets: Mutex::new(HashMap::new()),
         });
         inner.client.warn_no_effect(config);
         inner.client.start_refresh(handle);
@@ -1024,6 +1036,14 @@ impl Consumer {
                 return self.take_event();
             }
         }
+    }
+
+    /// Gives `topic` its own topic configuration (php-rdkafka's newTopic(name, TopicConf)):
+    /// its auto.offset.reset applies to the topic's partitions from now on.
+    pub fn set_topic_config(&self, topic: &str, config: &crate::config::TopicConfig) -> Result<()> {
+        let settings = self.inner.client_config.topic_settings(Some(config))?;
+        self.inner.topic_resets.lock().unwrap_or_else(|p| p.into_inner()).insert(topic.to_string(), settings.auto_offset_reset);
+        Ok(())
     }
 
     /// A new queue that partitions can be routed into ([`route`](Self::route)); librdkafka's

@@ -144,7 +144,6 @@ async fn fetch_once(inner: &ConsumerInner, leader: i32, work: &[Work]) {
 }
 
 async fn resolve_offsets(inner: &ConsumerInner, work: &[&Work]) {
-    let reset = inner.config.auto_offset_reset;
     // Offset::Stored: the group's committed offset when there is one.
     let stored: Vec<(String, i32)> = work
         .iter()
@@ -189,7 +188,7 @@ async fn resolve_offsets(inner: &ConsumerInner, work: &[&Work]) {
             let ts = match w.position {
                 Position::Resolve(Offset::Beginning) => EARLIEST,
                 Position::Resolve(Offset::Timestamp(t)) => t,
-                Position::Resolve(Offset::Stored) | Position::Resolve(Offset::Offset(_)) => match reset {
+                Position::Resolve(Offset::Stored) | Position::Resolve(Offset::Offset(_)) => match inner.offset_reset(&w.topic) {
                     OffsetReset::Earliest => EARLIEST,
                     _ => LATEST,
                 },
@@ -322,7 +321,7 @@ fn handle_partition_error(inner: &ConsumerInner, w: &Work, code: i16) -> bool {
                 let mut st = inner.lock();
                 if let Some(p) = st.partitions.get_mut(&(w.topic.clone(), w.partition)) {
                     if p.version == w.version {
-                        match inner.config.auto_offset_reset {
+                        match inner.offset_reset(&w.topic) {
                             OffsetReset::Earliest => p.position = Position::Resolve(Offset::Beginning),
                             OffsetReset::Latest => p.position = Position::Resolve(Offset::End),
                             OffsetReset::Error => {

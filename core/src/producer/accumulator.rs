@@ -19,7 +19,7 @@ use rand::Rng;
 
 use super::{Completion, Delivery, DeliveryReport, PendingRecord, PersistenceStatus, ProducerRecord, TimestampType};
 use crate::client::Client;
-use crate::config::ProducerConfig;
+use crate::config::{ProducerConfig, TopicSettings};
 use crate::error::{Error, ErrorKind, Result};
 use crate::protocol::record::BatchBuilder;
 
@@ -90,6 +90,8 @@ struct TopicQueues {
     sticky_since: Option<Instant>,
     /// Records sent before the topic's partitions were known.
     waiting: VecDeque<(ProducerRecord, Completion, Instant)>,
+    /// The topic's own configuration (a topic handle's TopicConfig); None: the producer's.
+    settings: Option<Arc<TopicSettings>>,
 }
 
 #[derive(Default)]
@@ -364,7 +366,7 @@ impl Accumulator {
                 );
                 return Err((e, rec, completion));
             }
-            None => match self.cfg.partitioner.partition_for_key(rec.key.as_deref(), count) {
+            None => match tq.settings.as_ref().map_or(self.cfg.partitioner, |s| s.partitioner).partition_for_key(rec.key.as_deref(), count) {
                 Some(p) => p,
                 // sticky.partitioning.linger.ms: 0 turns stickiness off (a random available
                 // partition per record); otherwise the sticky partition changes once it is that
@@ -437,11 +439,11 @@ impl Accumulator {
     /// Places records that waited for metadata. Called by the drain task after a refresh.
     pub fn resolve_waiting(&self, client: &Client, now: Instant, out: &mut Outcomes) {
         let mut st = self.lock();
-        let timeout = self.cfg.message_timeout;
         let names: Vec<Arc<str>> = st.topics.iter().filter(|(_, t)| !t.waiting.is_empty()).map(|(k, _)| k.clone()).collect();
         for name in names {
             let info = client.topic(&name);
             let Some(tq) = st.topics.get_mut(&name) else { continue };
+            let timeout = tq.settings.as_ref().map_or(self.cfg.message_timeout, |s| s.message_timeout);
             match info {
                 Some(i) if i.error.is_none() && !i.leaders.is_empty() => {
                     let count = i.leaders.len() as i32;
@@ -488,13 +490,13 @@ impl Accumulator {
     pub fn drain(&self, client: &Client, now: Instant, in_flight_limit: usize, allow_new_sequences: Option<(i64, i16)>, idempotent: bool, out: &mut Outcomes) -> Drained {
         let mut st = self.lock();
         let linger = if st.flushing > 0 || st.closed { Duration::ZERO } else { self.cfg.linger };
-        let timeout = self.cfg.message_timeout;
         let mut drained = Drained { by_leader: HashMap::new(), next_deadline: None, need_metadata: Vec::new(), need_epoch_bump: false };
         let deadline = |d: Instant, dr: &mut Drained| {
             dr.next_deadline = Some(dr.next_deadline.map_or(d, |x| x.min(d)));
         };
         let mut expired_with_sequence = false;
         for (name, tq) in st.topics.iter_mut() {
+            let timeout = tq.settings.as_ref().map_or(self.cfg.message_timeout, |s| s.message_timeout);
             if !tq.waiting.is_empty() {
                 drained.need_metadata.push(name.to_string());
                 if let Some((_, _, since)) = tq.waiting.front() {
@@ -685,6 +687,19 @@ impl Accumulator {
 
     pub fn total_in_flight(&self) -> usize {
         self.lock().topics.values().flat_map(|t| t.partitions.iter()).map(|p| p.in_flight).sum()
+    }
+
+    /// Gives `topic` its own settings (librdkafka's topic handle with a topic configuration):
+    /// its partitioner and message.timeout.ms here, its acks and compression in the sink. The
+    /// last call for a topic wins.
+    pub fn set_topic_settings(&self, topic: &str, settings: TopicSettings) {
+        let mut st = self.lock();
+        topic_entry(&mut st.topics, topic).settings = Some(Arc::new(settings));
+    }
+
+    /// The settings a topic was given, if any.
+    pub fn topic_settings(&self, topic: &str) -> Option<Arc<TopicSettings>> {
+        self.lock().topics.get(topic).and_then(|t| t.settings.clone())
     }
 
     /// What a request about to go out watches: it changes when in-flight records are purged.

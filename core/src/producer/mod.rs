@@ -203,6 +203,8 @@ pub(crate) struct ProducerInner {
     pub acc: Accumulator,
     pub idempotence: idempotence::ProducerIdState,
     pub created: std::time::Instant,
+    /// The configuration the producer was made from: topic configurations resolve against it.
+    pub client_config: ClientConfig,
 }
 
 /// An asynchronous Kafka producer. Cheap to clone; the last clone dropped stops it (records
@@ -234,6 +236,7 @@ impl Producer {
             config: pc,
             idempotence: idempotence::ProducerIdState::default(),
             created: std::time::Instant::now(),
+            client_config: config.clone(),
         });
         handle.spawn(sink::run(inner.clone()));
         if let Some(every) = inner.config.common.statistics_interval {
@@ -330,6 +333,25 @@ impl Producer {
                 tokio::time::sleep(Duration::from_millis(1)).await;
             }
         }
+        Ok(())
+    }
+
+    /// Gives `topic` its own topic configuration (librdkafka's rd_kafka_topic_new with a
+    /// topic conf, php-rdkafka's newTopic(name, TopicConf)): its acks, message.timeout.ms,
+    /// partitioner and compression apply to the records sent to it from now on; properties it
+    /// does not set come from the producer's default topic configuration. The last call wins.
+    pub fn set_topic_config(&self, topic: &str, config: &crate::config::TopicConfig) -> Result<()> {
+        if topic.is_empty() {
+            return Err(Error::new(ErrorKind::InvalidArg, "topic name must not be empty"));
+        }
+        let settings = self.inner.client_config.topic_settings(Some(config))?;
+        if self.inner.config.enable_idempotence && settings.acks != crate::config::Acks::All {
+            return Err(Error::new(
+                ErrorKind::InvalidArg,
+                format!("topic {topic:?}: `acks` must be all (-1) with enable.idempotence=true, as librdkafka requires"),
+            ));
+        }
+        self.inner.acc.set_topic_settings(topic, settings);
         Ok(())
     }
 

@@ -138,13 +138,16 @@ fn encode(inner: &ProducerInner, b: &mut Batch) -> Result<Bytes, Error> {
         return Ok(e.clone());
     }
     let cfg = &inner.config;
+    let topic = inner.acc.topic_settings(&b.topic);
+    let (compression, compression_level) =
+        topic.as_ref().map_or((cfg.compression, cfg.compression_level), |t| (t.compression, t.compression_level));
     let (pid, epoch, seq) = b.sequence.unwrap_or((-1, -1, -1));
     let bytes = match b.unstamped.take() {
         // Renumbered after an epoch bump: only the header changes, no second compression.
         Some(old) => restamp(&old, pid, epoch, seq)?,
         None => b.builder.finish(&BatchParams {
-            compression: cfg.compression,
-            compression_level: cfg.compression_level,
+            compression,
+            compression_level,
             producer_id: pid,
             producer_epoch: epoch,
             base_sequence: seq,
@@ -231,6 +234,32 @@ async fn send_to_leader(inner: &Arc<ProducerInner>, leader: i32, mut batches: Ve
             return;
         }
     };
+    // One request per acks setting: a topic's own configuration may ask for other acks than
+    // the producer's.
+    let mut by_acks: Vec<(Acks, Vec<Batch>)> = Vec::new();
+    for b in good {
+        let acks = inner.acc.topic_settings(&b.topic).map_or(cfg.acks, |t| t.acks);
+        match by_acks.iter_mut().find(|(a, _)| *a == acks) {
+            Some((_, v)) => v.push(b),
+            None => by_acks.push((acks, vec![b])),
+        }
+    }
+    for (acks, good) in by_acks {
+        produce_request(inner, leader, conn.clone(), version, acks, good, purged.clone());
+    }
+}
+
+/// Sends one Produce request with `acks` for `good` and hands its answer to a task.
+fn produce_request(
+    inner: &Arc<ProducerInner>,
+    leader: i32,
+    conn: Arc<crate::net::Connection>,
+    version: i16,
+    acks: Acks,
+    good: Vec<Batch>,
+    mut purged: tokio::sync::watch::Receiver<u64>,
+) {
+    let cfg = &inner.config;
     // Group by topic, keeping one batch per partition (the drain step guarantees it).
     let mut topics: Vec<(Arc<str>, Vec<usize>)> = Vec::new();
     for (i, b) in good.iter().enumerate() {
@@ -240,7 +269,7 @@ async fn send_to_leader(inner: &Arc<ProducerInner>, leader: i32, mut batches: Ve
         }
     }
     let req = ProduceRequest::default()
-        .with_acks(cfg.acks.as_i16())
+        .with_acks(acks.as_i16())
         .with_timeout_ms(i32::try_from(cfg.common.request_timeout.as_millis()).unwrap_or(i32::MAX))
         .with_topic_data(
             topics
@@ -260,7 +289,7 @@ async fn send_to_leader(inner: &Arc<ProducerInner>, leader: i32, mut batches: Ve
                 })
                 .collect(),
         );
-    if cfg.acks == Acks::None {
+    if acks == Acks::None {
         // The broker never answers acks=0: a record counts as delivered once written.
         let result = conn.send_no_response(&req, version);
         let mut out = Outcomes::default();
@@ -403,7 +432,8 @@ fn handle_partition(
 
 fn retry_one(inner: &ProducerInner, b: Batch, err: &Error, out: &mut Outcomes, retry: &mut Vec<Batch>) {
     let cfg = &inner.config;
-    let expired = !cfg.message_timeout.is_zero() && b.created.elapsed() >= cfg.message_timeout;
+    let timeout = inner.acc.topic_settings(&b.topic).map_or(cfg.message_timeout, |t| t.message_timeout);
+    let expired = !timeout.is_zero() && b.created.elapsed() >= timeout;
     if b.attempts >= cfg.retries || expired {
         inner.acc.release(&b.topic, b.partition);
         if b.sequence.is_some() {
