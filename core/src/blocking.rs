@@ -145,6 +145,26 @@ impl Producer {
         self.inner.events()
     }
 
+    /// Low and high watermarks of a partition (rd_kafka_query_watermark_offsets).
+    pub fn fetch_watermarks(&self, topic: &str, partition: i32, timeout: Duration) -> Result<(i64, i64)> {
+        not_forked(self.pid)?;
+        crate::wait::block_on(&self.rt, self.inner.client().fetch_watermarks(topic, partition, false, timeout))
+    }
+
+    /// See [`crate::client::Client::offsets_for_times`].
+    pub fn offsets_for_times(&self, query: &[(String, i32, i64)], timeout: Duration) -> Vec<Result<i64>> {
+        if let Err(e) = not_forked(self.pid) {
+            return query.iter().map(|_| Err(e.clone())).collect();
+        }
+        crate::wait::block_on(&self.rt, self.inner.client().offsets_for_times(query, false, timeout))
+    }
+
+    /// Metadata of the locally known topics only.
+    pub fn metadata_known(&self, timeout: Duration) -> Result<Metadata> {
+        not_forked(self.pid)?;
+        crate::wait::block_on(&self.rt, self.inner.client().metadata_known(timeout))
+    }
+
     /// See [`producer::Producer::set_topic_config`].
     pub fn set_topic_config(&self, topic: &str, config: &crate::config::TopicConfig) -> Result<()> {
         self.inner.set_topic_config(topic, config)
@@ -416,6 +436,12 @@ impl Consumer {
         self.inner.wakeup();
     }
 
+    /// Metadata of the locally known topics only.
+    pub fn metadata_known(&self, timeout: Duration) -> Result<Metadata> {
+        not_forked(self.pid)?;
+        crate::wait::block_on(&self.rt, self.inner.client().metadata_known(timeout))
+    }
+
     /// See [`consumer::Consumer::set_topic_config`].
     pub fn set_topic_config(&self, topic: &str, config: &crate::config::TopicConfig) -> Result<()> {
         self.inner.set_topic_config(topic, config)
@@ -549,6 +575,20 @@ impl AdminClient {
             return vec![ClientEvent::Error(e)];
         }
         self.inner.events().poll(timeout, max)
+    }
+
+    /// Low and high watermarks of a partition (rd_kafka_query_watermark_offsets).
+    pub fn fetch_watermarks(&self, topic: &str, partition: i32, timeout: Duration) -> Result<(i64, i64)> {
+        not_forked(self.pid)?;
+        crate::wait::block_on(&self.rt, self.inner.client().fetch_watermarks(topic, partition, false, timeout))
+    }
+
+    /// See [`crate::client::Client::offsets_for_times`].
+    pub fn offsets_for_times(&self, query: &[(String, i32, i64)], timeout: Duration) -> Vec<Result<i64>> {
+        if let Err(e) = not_forked(self.pid) {
+            return query.iter().map(|_| Err(e.clone())).collect();
+        }
+        crate::wait::block_on(&self.rt, self.inner.client().offsets_for_times(query, false, timeout))
     }
 
     /// The cluster id (None when the broker does not say), from known metadata or a request.

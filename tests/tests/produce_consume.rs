@@ -629,3 +629,27 @@ fn metadata_goes_around_a_hung_broker() {
     assert_eq!(md.topics.len(), 1);
     assert!(started.elapsed() < Duration::from_secs(9), "{:?}", started.elapsed());
 }
+
+/// Every client type has watermarks, offsetsForTimes and metadata of the known topics only
+/// (php-rdkafka's RdKafka base class: queryWatermarkOffsets, offsetsForTimes, getMetadata).
+#[test]
+fn every_client_type_has_watermarks_offsets_for_times_and_known_metadata() {
+    let env = Env::new(1);
+    let topic = env.topic("wm", 1);
+    let other = env.topic("wmother", 1);
+    let p = Producer::new(&env.config(&[])).expect("producer");
+    let before = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
+    for i in 0..3 {
+        p.send(ProducerRecord::new(&topic).value(format!("{i}"))).expect("send").wait().expect("delivered");
+    }
+    assert_eq!(p.fetch_watermarks(&topic, 0, T).expect("producer watermarks"), (0, 3));
+    let a = ferrokafka::blocking::AdminClient::new(&env.config(&[])).expect("admin");
+    assert_eq!(a.fetch_watermarks(&topic, 0, T).expect("admin watermarks"), (0, 3));
+    let at = p.offsets_for_times(&[(topic.clone(), 0, before - 60_000)], T);
+    assert_eq!(at[0].as_ref().ok(), Some(&0));
+    let at = a.offsets_for_times(&[(topic.clone(), 0, i64::MAX / 2)], T);
+    assert_eq!(at[0].as_ref().ok(), Some(&-1), "no record that late");
+    let known = p.metadata_known(T).expect("known");
+    let names: Vec<&str> = known.topics.iter().map(|t| t.name.as_str()).collect();
+    assert!(names.contains(&topic.as_str()) && !names.contains(&other.as_str()), "only the topics this producer used: {names:?}");
+}

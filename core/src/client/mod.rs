@@ -472,6 +472,30 @@ impl Client {
         (brokers, topics, st.last_metadata)
     }
 
+    /// Metadata of the topics this client already knows only (librdkafka's getMetadata with
+    /// all_topics=false and no topic); the brokers only when it knows none.
+    pub async fn metadata_known(&self, timeout: Duration) -> Result<Metadata> {
+        let topics: Vec<String> = self.lock().topics.keys().cloned().collect();
+        self.fetch_metadata(Some(&topics), false, timeout).await
+    }
+
+    /// Low and high watermarks of a partition, asked from its leader (every client type has
+    /// them, as librdkafka's rd_kafka_query_watermark_offsets).
+    pub async fn fetch_watermarks(&self, topic: &str, partition: i32, read_committed: bool, timeout: Duration) -> Result<(i64, i64)> {
+        use offsets::{list_offsets, EARLIEST, LATEST};
+        let q = vec![(topic.to_string(), partition, EARLIEST), (topic.to_string(), partition, LATEST)];
+        let mut r = list_offsets(self, &q, read_committed, timeout).await.into_iter();
+        let low = r.next().unwrap_or_else(|| Err(Error::new(ErrorKind::Fail, "no answer")))?;
+        let high = r.next().unwrap_or_else(|| Err(Error::new(ErrorKind::Fail, "no answer")))?;
+        Ok((low, high))
+    }
+
+    /// For each (topic, partition, timestamp): the earliest offset whose timestamp is at or
+    /// after it (-1 if none), as rd_kafka_offsets_for_times.
+    pub async fn offsets_for_times(&self, query: &[(String, i32, i64)], read_committed: bool, timeout: Duration) -> Vec<Result<i64>> {
+        offsets::list_offsets(self, query, read_committed, timeout).await
+    }
+
     /// The cluster id (librdkafka's rd_kafka_clusterid): from the metadata already known, else
     /// from a metadata request within `timeout`. None when the broker does not say (Metadata
     /// below v2).

@@ -23,7 +23,6 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
-use crate::client::offsets::{list_offsets, EARLIEST, LATEST};
 use crate::client::{Client, Metadata};
 use crate::config::{ClientConfig, ConsumerConfig, IsolationLevel};
 use crate::error::{Error, ErrorKind, Result};
@@ -1311,18 +1310,14 @@ impl Consumer {
 
     /// Low and high watermarks of a partition, asked from its leader.
     pub async fn fetch_watermarks(&self, topic: &str, partition: i32, timeout: Duration) -> Result<(i64, i64)> {
-        let q = vec![(topic.to_string(), partition, EARLIEST), (topic.to_string(), partition, LATEST)];
-        let mut r = list_offsets(&self.inner.client, &q, false, timeout).await.into_iter();
-        let low = r.next().unwrap_or_else(|| Err(Error::new(ErrorKind::Fail, "no answer")))?;
-        let high = r.next().unwrap_or_else(|| Err(Error::new(ErrorKind::Fail, "no answer")))?;
-        Ok((low, high))
+        self.inner.client.fetch_watermarks(topic, partition, false, timeout).await
     }
 
     /// For each (topic, partition, timestamp): the earliest offset whose timestamp is at or
     /// after it (-1 if none).
     pub async fn offsets_for_times(&self, query: &[(String, i32, i64)], timeout: Duration) -> Vec<Result<i64>> {
         let rc = self.inner.config.isolation_level == IsolationLevel::ReadCommitted;
-        list_offsets(&self.inner.client, query, rc, timeout).await
+        self.inner.client.offsets_for_times(query, rc, timeout).await
     }
 
     /// Cluster metadata (all topics when `topic` is None).
