@@ -145,26 +145,6 @@ impl Producer {
         self.inner.events()
     }
 
-    /// Low and high watermarks of a partition (rd_kafka_query_watermark_offsets).
-    pub fn fetch_watermarks(&self, topic: &str, partition: i32, timeout: Duration) -> Result<(i64, i64)> {
-        not_forked(self.pid)?;
-        crate::wait::block_on(&self.rt, self.inner.client().fetch_watermarks(topic, partition, false, timeout))
-    }
-
-    /// See [`crate::client::Client::offsets_for_times`].
-    pub fn offsets_for_times(&self, query: &[(String, i32, i64)], timeout: Duration) -> Vec<Result<i64>> {
-        if let Err(e) = not_forked(self.pid) {
-            return query.iter().map(|_| Err(e.clone())).collect();
-        }
-        crate::wait::block_on(&self.rt, self.inner.client().offsets_for_times(query, false, timeout))
-    }
-
-    /// Metadata of the locally known topics only.
-    pub fn metadata_known(&self, timeout: Duration) -> Result<Metadata> {
-        not_forked(self.pid)?;
-        crate::wait::block_on(&self.rt, self.inner.client().metadata_known(timeout))
-    }
-
     /// See [`producer::Producer::set_topic_config`].
     pub fn set_topic_config(&self, topic: &str, config: &crate::config::TopicConfig) -> Result<()> {
         self.inner.set_topic_config(topic, config)
@@ -184,18 +164,6 @@ impl Producer {
     pub fn metadata(&self, topic: Option<&str>, timeout: Duration) -> Result<Metadata> {
         not_forked(self.pid)?;
         crate::wait::block_on(&self.rt, self.inner.metadata(topic, timeout))
-    }
-
-    /// The cluster id (None when the broker does not say), from known metadata or a request.
-    pub fn cluster_id(&self, timeout: Duration) -> Result<Option<String>> {
-        not_forked(self.pid)?;
-        crate::wait::block_on(&self.rt, self.inner.client().cluster_id(timeout))
-    }
-
-    /// The controller's broker id (-1 when the broker does not say).
-    pub fn controller_id(&self, timeout: Duration) -> Result<i32> {
-        not_forked(self.pid)?;
-        crate::wait::block_on(&self.rt, self.inner.client().controller_id(timeout))
     }
 
     pub fn as_async(&self) -> &producer::Producer {
@@ -436,12 +404,6 @@ impl Consumer {
         self.inner.wakeup();
     }
 
-    /// Metadata of the locally known topics only.
-    pub fn metadata_known(&self, timeout: Duration) -> Result<Metadata> {
-        not_forked(self.pid)?;
-        crate::wait::block_on(&self.rt, self.inner.client().metadata_known(timeout))
-    }
-
     /// See [`consumer::Consumer::set_topic_config`].
     pub fn set_topic_config(&self, topic: &str, config: &crate::config::TopicConfig) -> Result<()> {
         self.inner.set_topic_config(topic, config)
@@ -523,18 +485,6 @@ impl Consumer {
         self.inner.position()
     }
 
-    /// The cluster id (None when the broker does not say), from known metadata or a request.
-    pub fn cluster_id(&self, timeout: Duration) -> Result<Option<String>> {
-        not_forked(self.pid)?;
-        crate::wait::block_on(&self.rt, self.inner.client().cluster_id(timeout))
-    }
-
-    /// The controller's broker id (-1 when the broker does not say).
-    pub fn controller_id(&self, timeout: Duration) -> Result<i32> {
-        not_forked(self.pid)?;
-        crate::wait::block_on(&self.rt, self.inner.client().controller_id(timeout))
-    }
-
     pub fn as_async(&self) -> &consumer::Consumer {
         &self.inner
     }
@@ -577,33 +527,61 @@ impl AdminClient {
         self.inner.events().poll(timeout, max)
     }
 
-    /// Low and high watermarks of a partition (rd_kafka_query_watermark_offsets).
-    pub fn fetch_watermarks(&self, topic: &str, partition: i32, timeout: Duration) -> Result<(i64, i64)> {
-        not_forked(self.pid)?;
-        crate::wait::block_on(&self.rt, self.inner.client().fetch_watermarks(topic, partition, false, timeout))
-    }
-
-    /// See [`crate::client::Client::offsets_for_times`].
-    pub fn offsets_for_times(&self, query: &[(String, i32, i64)], timeout: Duration) -> Vec<Result<i64>> {
-        if let Err(e) = not_forked(self.pid) {
-            return query.iter().map(|_| Err(e.clone())).collect();
-        }
-        crate::wait::block_on(&self.rt, self.inner.client().offsets_for_times(query, false, timeout))
-    }
-
-    /// The cluster id (None when the broker does not say), from known metadata or a request.
-    pub fn cluster_id(&self, timeout: Duration) -> Result<Option<String>> {
-        not_forked(self.pid)?;
-        crate::wait::block_on(&self.rt, self.inner.client().cluster_id(timeout))
-    }
-
-    /// The controller's broker id (-1 when the broker does not say).
-    pub fn controller_id(&self, timeout: Duration) -> Result<i32> {
-        not_forked(self.pid)?;
-        crate::wait::block_on(&self.rt, self.inner.client().controller_id(timeout))
-    }
-
     pub fn events(&self) -> &Arc<EventQueue> {
         self.inner.events()
     }
 }
+
+/// Calls every client type has (librdkafka's rd_kafka_t: cluster id, controller id, metadata of
+/// the known topics), written once for the three facades.
+macro_rules! client_calls {
+    ($t:ty) => {
+        impl $t {
+            /// The cluster id (None when the broker does not say), from known metadata or a request.
+            pub fn cluster_id(&self, timeout: Duration) -> Result<Option<String>> {
+                not_forked(self.pid)?;
+                crate::wait::block_on(&self.rt, self.inner.client().cluster_id(timeout))
+            }
+
+            /// The controller's broker id (-1 when the broker does not say).
+            pub fn controller_id(&self, timeout: Duration) -> Result<i32> {
+                not_forked(self.pid)?;
+                crate::wait::block_on(&self.rt, self.inner.client().controller_id(timeout))
+            }
+
+            /// Metadata of the locally known topics only.
+            pub fn metadata_known(&self, timeout: Duration) -> Result<Metadata> {
+                not_forked(self.pid)?;
+                crate::wait::block_on(&self.rt, self.inner.client().metadata_known(timeout))
+            }
+        }
+    };
+}
+
+/// Watermarks and offsets for times, read uncommitted (the consumer has its own, which
+/// follows isolation.level).
+macro_rules! offset_queries {
+    ($t:ty) => {
+        impl $t {
+            /// Low and high watermarks of a partition (rd_kafka_query_watermark_offsets).
+            pub fn fetch_watermarks(&self, topic: &str, partition: i32, timeout: Duration) -> Result<(i64, i64)> {
+                not_forked(self.pid)?;
+                crate::wait::block_on(&self.rt, self.inner.client().fetch_watermarks(topic, partition, false, timeout))
+            }
+
+            /// See [`crate::client::Client::offsets_for_times`].
+            pub fn offsets_for_times(&self, query: &[(String, i32, i64)], timeout: Duration) -> Vec<Result<i64>> {
+                if let Err(e) = not_forked(self.pid) {
+                    return query.iter().map(|_| Err(e.clone())).collect();
+                }
+                crate::wait::block_on(&self.rt, self.inner.client().offsets_for_times(query, false, timeout))
+            }
+        }
+    };
+}
+
+client_calls!(Producer);
+client_calls!(Consumer);
+client_calls!(AdminClient);
+offset_queries!(Producer);
+offset_queries!(AdminClient);

@@ -21,6 +21,25 @@ pub fn tokio_deadline_after(timeout: Duration) -> tokio::time::Instant {
     tokio::time::Instant::from_std(deadline_after(timeout))
 }
 
+/// Runs `tick` every `every` (the first after one period) while `target` lives: the task holds
+/// it weakly and ends with it. Late ticks are skipped, not bunched.
+pub(crate) fn spawn_every<T, F, Fut>(handle: &tokio::runtime::Handle, every: Duration, target: std::sync::Weak<T>, mut tick: F)
+where
+    T: Send + Sync + 'static,
+    F: FnMut(std::sync::Arc<T>) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    handle.spawn(async move {
+        let mut timer = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            timer.tick().await;
+            let Some(t) = target.upgrade() else { return };
+            tick(t).await;
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

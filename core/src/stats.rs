@@ -284,16 +284,11 @@ pub(crate) fn spawn<T: Send + Sync + 'static>(
     events: Arc<crate::events::EventQueue>,
     build: fn(&T) -> String,
 ) {
-    handle.spawn(async move {
-        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-        loop {
-            tick.tick().await;
-            let Some(t) = target.upgrade() else { return };
-            let doc = build(&t);
-            drop(t);
-            events.push(ClientEvent::Stats(doc));
-        }
+    crate::clock::spawn_every(handle, interval, target, move |t| {
+        let doc = build(&t);
+        drop(t);
+        events.push(ClientEvent::Stats(doc));
+        std::future::ready(())
     });
 }
 

@@ -8,8 +8,8 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use ferrokafka::blocking::{AdminClient, Consumer};
-use ferrokafka::{ClientConfig, NewTopic};
+use ferrokafka::blocking::{AdminClient, Consumer, Producer};
+use ferrokafka::{ClientConfig, NewTopic, ProducerRecord};
 use ferrokafka_testkit::Cluster;
 
 pub struct Env {
@@ -94,6 +94,25 @@ impl Env {
             }
         }
         name
+    }
+}
+
+/// A name unique to this process and moment (group ids, and the like).
+pub fn unique(prefix: &str) -> String {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    format!("{prefix}-{}-{nanos}", std::process::id())
+}
+
+impl Env {
+    /// Writes `n` records (key `k{i}`, value `{i}`) to `topic` and waits until all are delivered.
+    pub fn produce(&self, topic: &str, n: usize) {
+        let p = Producer::new(&self.config(&[("linger.ms", "2")])).expect("producer");
+        let fs: Vec<_> =
+            (0..n).map(|i| p.send(ProducerRecord::new(topic).key(format!("k{i}")).value(format!("{i}"))).expect("send")).collect();
+        p.flush(Duration::from_secs(30)).expect("flush");
+        for f in fs {
+            f.wait().expect("delivered");
+        }
     }
 }
 

@@ -9,14 +9,9 @@ use std::time::{Duration, Instant};
 use ferrokafka::blocking::{Consumer, Producer};
 use ferrokafka::events::{ClientEvent, CommitResult};
 use ferrokafka::{ClientConfig, ErrorKind, Event, ProducerRecord};
-use ferrokafka_tests::Env;
+use ferrokafka_tests::{unique, Env};
 
 const T: Duration = Duration::from_secs(30);
-
-fn unique(prefix: &str) -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
-    format!("{prefix}-{}-{nanos}", std::process::id())
-}
 
 fn reports(events: Vec<ClientEvent>) -> usize {
     events.iter().filter(|e| matches!(e, ClientEvent::Delivery(_))).count()

@@ -5,17 +5,12 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use ferrokafka::blocking::{Consumer, Producer};
+use ferrokafka::blocking::Consumer;
 use ferrokafka::consumer::{RebalanceEvent, RebalanceKind};
-use ferrokafka::{ErrorKind, Event, Message, ProducerRecord};
-use ferrokafka_tests::Env;
+use ferrokafka::{ErrorKind, Event, Message};
+use ferrokafka_tests::{unique, Env};
 
 const T: Duration = Duration::from_secs(30);
-
-fn unique(prefix: &str) -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
-    format!("{prefix}-{}-{nanos}", std::process::id())
-}
 
 fn group_config<'a>(group: &'a str, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
     let mut v = vec![
@@ -26,15 +21,6 @@ fn group_config<'a>(group: &'a str, extra: &[(&'a str, &'a str)]) -> Vec<(&'a st
     ];
     v.extend_from_slice(extra);
     v
-}
-
-fn produce(env: &Env, topic: &str, n: usize) {
-    let p = Producer::new(&env.config(&[("linger.ms", "2")])).expect("producer");
-    let fs: Vec<_> = (0..n).map(|i| p.send(ProducerRecord::new(topic).key(format!("k{i}")).value(format!("{i}"))).expect("send")).collect();
-    p.flush(T).expect("flush");
-    for f in fs {
-        f.wait().expect("delivered");
-    }
 }
 
 /// Polls every consumer in turn until `n` messages arrived in total.
@@ -83,7 +69,7 @@ fn two_members_split_partitions_and_consume_everything_once() {
         let (pa, pb): (BTreeSet<_>, BTreeSet<_>) = (a.assignment().into_iter().collect(), b.assignment().into_iter().collect());
         assert!(pa.is_disjoint(&pb), "{strategy}: overlapping assignments {pa:?} {pb:?}");
         assert_eq!(pa.len(), 3, "{strategy}: balanced");
-        produce(&env, &topic, 600);
+        env.produce(&topic, 600);
         let got = drain(&[&a, &b], 600);
         let values: Vec<String> = got.iter().flatten().map(|m| String::from_utf8_lossy(m.value.as_deref().unwrap_or_default()).to_string()).collect();
         let unique_values: HashSet<&String> = values.iter().collect();
@@ -137,7 +123,7 @@ fn commits_are_resumed_by_the_next_member() {
     let env = Env::new(1);
     let topic = env.topic("commit", 2);
     let group = unique("g");
-    produce(&env, &topic, 100);
+    env.produce(&topic, 100);
     let cfg = group_config(&group, &[("enable.auto.commit", "false")]);
     let a = Consumer::new(&env.config(&cfg)).expect("a");
     a.subscribe(&[topic.clone()]).expect("subscribe");
@@ -185,7 +171,7 @@ fn auto_commit_and_close_leave_at_once() {
     b.subscribe(&[topic.clone()]).expect("subscribe");
     wait_for_assignment(&[&a, &b], 2);
     // Produced once the assignment settled: wait_for_assignment's polls must not eat any.
-    produce(&env, &topic, 50);
+    env.produce(&topic, 50);
     drain(&[&a, &b], 50);
     // close() commits what is due and leaves now: b takes over long before the 30 s session timeout.
     let started = Instant::now();
@@ -211,10 +197,10 @@ fn regex_subscription_follows_new_topics() {
     let c = Consumer::new(&env.config(&group_config(&group, &[]))).expect("consumer");
     let pattern = format!("^{}.*", regex_escape(&prefix));
     c.subscribe(&[pattern]).expect("subscribe");
-    produce(&env, &t1, 5);
+    env.produce(&t1, 5);
     drain(&[&c], 5);
     let t2 = env.topic(&format!("{prefix}-b"), 1);
-    produce(&env, &t2, 5);
+    env.produce(&t2, 5);
     let got = drain(&[&c], 5);
     assert!(got[0].iter().all(|m| &*m.topic == t2.as_str()));
     c.close().expect("close");
@@ -260,7 +246,7 @@ fn kill_mid_stream(mode: &str) -> (Vec<String>, usize) {
     let env = Env::new(1);
     let topic = env.topic(mode, 2);
     let n = 400;
-    produce(&env, &topic, n);
+    env.produce(&topic, n);
     let group = unique("g");
     let dir = std::env::temp_dir().join(unique("sem"));
     std::fs::create_dir_all(&dir).expect("dir");
@@ -334,7 +320,7 @@ fn close_revokes_through_the_callback_where_the_application_commits() {
         }
     })));
     c.subscribe(&[topic.clone()]).expect("subscribe");
-    produce(&env, &topic, 20);
+    env.produce(&topic, 20);
     drain(&[&c], 20);
     c.close().expect("close");
     let events = revoked.lock().expect("lock").clone();
@@ -362,7 +348,7 @@ fn auto_commit_interval_zero_turns_the_timer_off_without_spinning() {
     let group = unique("g");
     let c = Consumer::new(&env.config(&group_config(&group, &[("auto.commit.interval.ms", "0")]))).expect("consumer");
     c.subscribe(&[topic.clone()]).expect("subscribe");
-    produce(&env, &topic, 5);
+    env.produce(&topic, 5);
     drain(&[&c], 5);
     // Idle, subscribed and assigned: the group task should sleep between heartbeats.
     let (cpu, wall) = (process_cpu(), Instant::now());
@@ -445,7 +431,7 @@ fn assigning_with_offset_invalid_resumes_at_the_commit() {
     let env = Env::new(1);
     let topic = env.topic("invalid", 1);
     let group = unique("g");
-    produce(&env, &topic, 10);
+    env.produce(&topic, 10);
     let cfg = group_config(&group, &[("enable.auto.commit", "false"), ("auto.offset.reset", "latest")]);
     let first = Consumer::new(&env.config(&cfg)).expect("first");
     first.assign(&[TopicPartitionOffset::new(&topic, 0, Offset::Beginning)]).expect("assign");

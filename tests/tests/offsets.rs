@@ -5,32 +5,18 @@
 
 use std::time::{Duration, Instant};
 
-use ferrokafka::blocking::{Consumer, Producer};
+use ferrokafka::blocking::Consumer;
 use ferrokafka::consumer::{OffsetEntry, PARTITION_QUEUE};
-use ferrokafka::{Event, Offset, ProducerRecord};
-use ferrokafka_tests::Env;
+use ferrokafka::{Event, Offset};
+use ferrokafka_tests::{unique, Env};
 
 const T: Duration = Duration::from_secs(30);
-
-fn unique(prefix: &str) -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
-    format!("{prefix}-{}-{nanos}", std::process::id())
-}
-
-fn produce(env: &Env, topic: &str, n: usize) {
-    let p = Producer::new(&env.config(&[])).expect("producer");
-    let fs: Vec<_> = (0..n).map(|i| p.send(ProducerRecord::new(topic).value(format!("{i}"))).expect("send")).collect();
-    p.flush(T).expect("flush");
-    for f in fs {
-        f.wait().expect("delivered");
-    }
-}
 
 #[test]
 fn commits_carry_metadata_and_leader_epoch() {
     let env = Env::new(1);
     let topic = env.topic("meta", 1);
-    produce(&env, &topic, 3);
+    env.produce(&topic, 3);
     let group = unique("g");
     let c = Consumer::new(&env.config(&[("group.id", group.as_str()), ("enable.auto.offset.store", "false")])).expect("consumer");
     c.assign(&[ferrokafka::TopicPartitionOffset::new(&topic, 0, Offset::Beginning)]).expect("assign");
@@ -70,7 +56,7 @@ fn commits_carry_metadata_and_leader_epoch() {
 fn the_legacy_offset_store_is_committed_by_the_auto_commit_timer() {
     let env = Env::new(1);
     let topic = env.topic("legacy", 1);
-    produce(&env, &topic, 10);
+    env.produce(&topic, 10);
     let group = unique("g");
     // Only what offset_store stores is committed (nothing is stored as messages are handed out).
     let cfg = [

@@ -530,19 +530,12 @@ impl Client {
         if every >= Duration::from_secs(365 * 24 * 3600) {
             return; // -1: disabled
         }
-        let weak = Arc::downgrade(self);
-        handle.spawn(async move {
-            let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-            loop {
-                tick.tick().await;
-                let Some(client) = weak.upgrade() else { return };
-                let topics: Vec<String> = client.lock().topics.keys().cloned().collect();
-                let timeout = client.config.request_timeout.min(every.max(Duration::from_secs(1)));
-                client.events.debug("metadata", "METADATA", || format!("periodic refresh of {} topic(s)", topics.len()));
-                if let Err(e) = client.fetch_metadata(Some(&topics), false, timeout).await {
-                    client.events.debug("metadata", "METADATA", || format!("periodic refresh failed: {e}"));
-                }
+        crate::clock::spawn_every(handle, every, Arc::downgrade(self), move |client: Arc<Client>| async move {
+            let topics: Vec<String> = client.lock().topics.keys().cloned().collect();
+            let timeout = client.config.request_timeout.min(every.max(Duration::from_secs(1)));
+            client.events.debug("metadata", "METADATA", || format!("periodic refresh of {} topic(s)", topics.len()));
+            if let Err(e) = client.fetch_metadata(Some(&topics), false, timeout).await {
+                client.events.debug("metadata", "METADATA", || format!("periodic refresh failed: {e}"));
             }
         });
     }
