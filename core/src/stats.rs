@@ -117,7 +117,7 @@ pub(crate) fn common(client: &Client, kind: &str, created: Instant) -> Json {
         .int("time", i64::try_from(now.as_secs()).unwrap_or(i64::MAX))
         .int("age", micros(created.elapsed()))
         .uint("replyq", client.events.len() as u64);
-    let (brokers, topics, _) = client.known();
+    let crate::client::Known { brokers, topics } = client.known();
     j.uint("metadata_cache_cnt", topics.len() as u64);
     let conns = client.connection_stats();
     let (mut tx, mut txb, mut rx, mut rxb) = (0u64, 0u64, 0u64, 0u64);
@@ -182,7 +182,7 @@ pub(crate) fn producer(inner: &crate::producer::ProducerInner) -> String {
         .uint("msg_size", (queued_bytes + unpolled_bytes) as u64)
         .uint("msg_max", cfg.queue_buffering_max_messages as u64)
         .uint("msg_size_max", cfg.queue_buffering_max_kbytes.saturating_mul(1024) as u64);
-    let (_, known, _) = client.known();
+    let known = client.known().topics;
     let (mut txmsgs, mut txmsg_bytes) = (0u64, 0u64);
     j.begin("topics");
     for (name, parts, waiting) in &topics {
@@ -223,7 +223,7 @@ pub(crate) fn consumer(inner: &crate::consumer::ConsumerInner) -> String {
     j.uint("rxmsgs", inner.rxmsgs.load(Ordering::Relaxed))
         .uint("rxmsg_bytes", inner.rxmsg_bytes.load(Ordering::Relaxed));
     let figures = inner.partition_figures();
-    let (_, known, _) = client.known();
+    let known = client.known().topics;
     let mut by_topic: Vec<(&str, Vec<&crate::consumer::PartitionFigures>)> = Vec::new();
     for f in &figures {
         match by_topic.iter_mut().find(|(t, _)| *t == &*f.topic) {

@@ -110,7 +110,7 @@ fn commit_results_are_served_by_poll() {
         ("auto.commit.interval.ms", "200"),
     ]))
     .expect("consumer");
-    c.subscribe(&[topic.clone()]).expect("subscribe");
+    c.subscribe(std::slice::from_ref(&topic)).expect("subscribe");
     let commits: std::cell::RefCell<Vec<CommitResult>> = Default::default();
     let this_thread = std::thread::current().id();
     let mut serve = |e: ClientEvent| {
@@ -208,7 +208,7 @@ fn throttled_produce_answers_are_throttle_events() {
     let mut throttles = Vec::new();
     let deadline = Instant::now() + T;
     let mut delivered = false;
-    while !(delivered && !throttles.is_empty()) {
+    while !delivered || throttles.is_empty() {
         assert!(Instant::now() < deadline, "no throttle event");
         for e in p.poll(Duration::from_millis(100), usize::MAX) {
             match e {

@@ -622,7 +622,7 @@ fn metadata_goes_around_a_hung_broker() {
     cluster.stall_broker(1, true);
     cluster.stall_broker(2, true);
     let started = Instant::now();
-    let md = a.metadata(Some(&[topic.clone()]), Duration::from_secs(9));
+    let md = a.metadata(Some(std::slice::from_ref(&topic)), Duration::from_secs(9));
     cluster.stall_broker(1, false);
     cluster.stall_broker(2, false);
     let md = md.expect("answered by the broker that is not hung");

@@ -65,6 +65,12 @@ struct State {
     controller_id: Option<i32>,
 }
 
+/// What the metadata cache holds, sorted (for statistics).
+pub(crate) struct Known {
+    pub brokers: Vec<(i32, String)>,
+    pub topics: Vec<(String, TopicInfo)>,
+}
+
 /// Connections and metadata of one client instance.
 pub struct Client {
     pub(crate) config: CommonConfig,
@@ -463,13 +469,13 @@ impl Client {
     }
 
     /// Known brokers (id -> host:port) and known topics with their leaders, for statistics.
-    pub(crate) fn known(&self) -> (Vec<(i32, String)>, Vec<(String, TopicInfo)>, Option<Instant>) {
+    pub(crate) fn known(&self) -> Known {
         let st = self.lock();
         let mut brokers: Vec<(i32, String)> = st.brokers.iter().map(|(i, a)| (*i, a.clone())).collect();
         brokers.sort();
         let mut topics: Vec<(String, TopicInfo)> = st.topics.iter().map(|(t, i)| (t.clone(), i.clone())).collect();
         topics.sort_by(|a, b| a.0.cmp(&b.0));
-        (brokers, topics, st.last_metadata)
+        Known { brokers, topics }
     }
 
     /// Metadata of the topics this client already knows only (librdkafka's getMetadata with
