@@ -219,6 +219,9 @@ pub(crate) struct PartitionState {
     pub queue: QueueId,
     /// An entry for this partition is in `State::ready[queue]`.
     pub in_ready: bool,
+    /// The fetch manager found the partition at its limits and stopped fetching it: it fetches
+    /// it again once a take brings it below half of them (and that take wakes it).
+    pub throttled: bool,
 }
 
 impl PartitionState {
@@ -274,6 +277,7 @@ impl PartitionState {
             fetched_bytes: 0,
             queue: MAIN_QUEUE,
             in_ready: false,
+            throttled: false,
         }
     }
 
@@ -282,11 +286,17 @@ impl PartitionState {
         self.fetched.clear();
         self.fetched_msgs = 0;
         self.fetched_bytes = 0;
+        self.throttled = false;
     }
 
-    /// Whether the partition holds as much fetched data as it may (no new fetch until below).
+    /// Whether the partition holds as much fetched data as it may.
     pub(crate) fn is_full(&self, cfg: &ConsumerConfig) -> bool {
         self.fetched_msgs >= cfg.queued_min_messages || self.fetched_bytes >= cfg.queued_max_bytes
+    }
+
+    /// Below half of both limits: a throttled partition may be fetched again.
+    fn below_half(&self, cfg: &ConsumerConfig) -> bool {
+        self.fetched_msgs < cfg.queued_min_messages.div_ceil(2) && self.fetched_bytes < cfg.queued_max_bytes.div_ceil(2)
     }
 }
 
@@ -1290,12 +1300,10 @@ impl Consumer {
             // The fetch manager stops fetching a partition at its limits and resumes below half
             // of them: only the take that crosses that line wakes it (waking it on every take
             // made it scan every partition under this lock once per message).
-            let was_full = p.is_full(cfg);
-            let (msgs, bytes) = (p.fetched_msgs, p.fetched_bytes);
-            p.fetched_msgs = msgs.saturating_sub(1);
-            p.fetched_bytes = bytes.saturating_sub(message_bytes(m));
-            let resume = |n: usize, limit: usize| n >= limit.div_ceil(2) && n.saturating_sub(1) < limit.div_ceil(2);
-            if was_full || resume(msgs, cfg.queued_min_messages) || (bytes >= cfg.queued_max_bytes.div_ceil(2) && p.fetched_bytes < cfg.queued_max_bytes.div_ceil(2)) {
+            p.fetched_msgs = p.fetched_msgs.saturating_sub(1);
+            p.fetched_bytes = p.fetched_bytes.saturating_sub(message_bytes(m));
+            if p.throttled && p.below_half(cfg) {
+                p.throttled = false;
                 self.inner.wake.notify_one();
             }
             if auto_store {
@@ -1403,5 +1411,36 @@ mod tests {
         let rounds = consumer.inner.fetch_rounds.load(Ordering::Relaxed) - rounds_at_first.unwrap_or(0);
         // A few rounds per fetch answer and long-poll timeout; not one per message.
         assert!(rounds < 300, "{rounds} fetch-manager rounds while {n} messages were polled");
+    }
+
+    /// A partition at its limit (one answer can bring far more than queued.min.messages) is not
+    /// fetched, and nobody wakes the fetch manager for it, until it drains below half: not one
+    /// round per message taken above the limit.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_full_partition_wakes_the_fetch_manager_once_below_half() {
+        let cluster = ferrokafka_testkit::Cluster::builder().start().expect("testkit");
+        let config = ClientConfig::from_pairs([("bootstrap.servers", cluster.bootstrap())]).expect("config");
+        let producer = Producer::new(&config).expect("producer");
+        let n = 3000;
+        let sends: Vec<_> = (0..n).map(|i| producer.send(ProducerRecord::new("full").value(format!("{i}"))).expect("send")).collect();
+        producer.flush(Duration::from_secs(30)).await.expect("flush");
+        for s in sends {
+            s.await.expect("delivered");
+        }
+        let bootstrap = cluster.bootstrap();
+        let small = ClientConfig::from_pairs([("bootstrap.servers", bootstrap.as_str()), ("queued.min.messages", "100")]).expect("config");
+        let consumer = Consumer::new(&small).expect("consumer");
+        consumer.assign(&[TopicPartitionOffset::new("full", 0, Offset::Beginning)]).expect("assign");
+        let mut got = 0;
+        let mut rounds_at_first = None;
+        while got < n {
+            if let Some(Event::Message(_)) = consumer.poll(Duration::from_secs(10)).await {
+                got += 1;
+                rounds_at_first.get_or_insert(consumer.inner.fetch_rounds.load(Ordering::Relaxed));
+            }
+        }
+        let rounds = consumer.inner.fetch_rounds.load(Ordering::Relaxed) - rounds_at_first.unwrap_or(0);
+        // Before: one round per message taken above the limit (about 650 here).
+        assert!(rounds < 100, "{rounds} fetch-manager rounds while {n} messages were polled");
     }
 }

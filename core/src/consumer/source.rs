@@ -58,9 +58,10 @@ pub(crate) async fn run(inner: Arc<ConsumerInner>) {
                     next_retry = Some(next_retry.map_or(at, |n: Instant| n.min(at)));
                     continue;
                 }
-                // A partition holding its limit of fetched data is not fetched (offset lookups
-                // still go on); the others are, whoever reads them.
-                if p.is_full(&inner.config) && matches!(p.position, Position::At(_)) {
+                // A partition holding its limit of fetched data is not fetched until it drains
+                // below half (offset lookups still go on); the others are, whoever reads them.
+                if matches!(p.position, Position::At(_)) && (p.throttled || p.is_full(&inner.config)) {
+                    p.throttled = true;
                     continue;
                 }
                 match inner.client.leader(&p.topic, p.partition) {
