@@ -249,6 +249,12 @@ impl Cluster {
         self.state.faults.request_count(api_key)
     }
 
+    /// The compression codec of each batch stored in a partition, oldest first (0 none, 1 gzip,
+    /// 2 snappy, 3 lz4, 4 zstd): batches are kept as the producer sent them.
+    pub fn batch_codecs(&self, topic: &str, partition: i32) -> Vec<i16> {
+        self.state.batch_codecs(topic, partition)
+    }
+
     /// Records in a partition: high watermark minus log start (0 if it does not exist).
     pub fn record_count(&self, topic: &str, partition: i32) -> i64 {
         self.state.record_count(topic, partition)

@@ -612,6 +612,17 @@ impl ClusterState {
         Ok((id, 0))
     }
 
+    /// The compression codec (0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd) of each stored batch of a
+    /// partition, oldest first; empty for an unknown partition.
+    pub(crate) fn batch_codecs(&self, topic: &str, partition: i32) -> Vec<i16> {
+        let inner = self.inner();
+        inner
+            .topics
+            .get(topic)
+            .and_then(|t| usize::try_from(partition).ok().and_then(|p| t.partitions.get(p)))
+            .map_or_else(Vec::new, |log| log.batches.iter().map(|b| b.header.compression()).collect())
+    }
+
     /// High watermark minus log start; 0 for an unknown partition.
     pub(crate) fn record_count(&self, topic: &str, partition: i32) -> i64 {
         let inner = self.inner();

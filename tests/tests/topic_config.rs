@@ -86,3 +86,21 @@ fn a_topic_config_sets_auto_offset_reset_of_its_topic() {
         }
     }
 }
+
+/// A topic configuration's compression.codec applies to its topic's batches only.
+#[test]
+fn a_topic_config_sets_compression_of_its_topic() {
+    let env = Env::new(1);
+    let Some(cluster) = env.testkit() else {
+        return ferrokafka_tests::skip("topic compression", "reads the stored batches of the testkit");
+    };
+    let own = env.topic("gzipped", 1);
+    let plain = env.topic("lz4ed", 1);
+    let p = Producer::new(&env.config(&[("compression.type", "lz4")])).expect("producer");
+    p.set_topic_config(&own, &TopicConfig::new().with("compression.codec", "gzip").expect("codec")).expect("topic config");
+    for topic in [&own, &plain] {
+        p.send(ProducerRecord::new(topic).value("x".repeat(200))).expect("send").wait().expect("delivered");
+    }
+    assert_eq!(cluster.batch_codecs(&own, 0), [1], "gzip from the topic config");
+    assert_eq!(cluster.batch_codecs(&plain, 0), [3], "lz4 from the producer elsewhere");
+}
