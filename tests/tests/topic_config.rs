@@ -104,3 +104,22 @@ fn a_topic_config_sets_compression_of_its_topic() {
     assert_eq!(cluster.batch_codecs(&own, 0), [1], "gzip from the topic config");
     assert_eq!(cluster.batch_codecs(&plain, 0), [3], "lz4 from the producer elsewhere");
 }
+
+/// A topic configuration's request.timeout.ms bounds the wait for its Produce answers.
+#[test]
+fn a_topic_config_sets_request_timeout_of_its_topic() {
+    let env = Env::new(1);
+    let Some(cluster) = env.testkit() else {
+        return ferrokafka_tests::skip("topic request.timeout.ms", "needs the testkit to stall the broker");
+    };
+    let topic = env.topic("reqtimeout", 1);
+    let p = Producer::new(&env.config(&[("request.timeout.ms", "60000"), ("retries", "0")])).expect("producer");
+    p.send(ProducerRecord::new(&topic).value("warm")).expect("send").wait().expect("delivered");
+    p.set_topic_config(&topic, &TopicConfig::new().with("request.timeout.ms", "500").expect("timeout")).expect("topic config");
+    cluster.stall_broker(1, true);
+    let started = Instant::now();
+    let r = p.send(ProducerRecord::new(&topic).value("x")).expect("send").wait();
+    cluster.stall_broker(1, false);
+    let e = r.expect_err("timed out");
+    assert!(started.elapsed() < Duration::from_secs(20), "the topic's 500 ms, not the producer's 60 s: {:?} ({e})", started.elapsed());
+}

@@ -234,32 +234,35 @@ async fn send_to_leader(inner: &Arc<ProducerInner>, leader: i32, mut batches: Ve
             return;
         }
     };
-    // One request per acks setting: a topic's own configuration may ask for other acks than
-    // the producer's.
-    let mut by_acks: Vec<(Acks, Vec<Batch>)> = Vec::new();
+    // One request per (acks, request.timeout.ms): a topic's own configuration may ask for
+    // other ones than the producer's.
+    let mut groups: Vec<((Acks, Duration), Vec<Batch>)> = Vec::new();
     for b in good {
-        let acks = inner.acc.topic_settings(&b.topic).map_or(cfg.acks, |t| t.acks);
-        match by_acks.iter_mut().find(|(a, _)| *a == acks) {
+        let key = inner
+            .acc
+            .topic_settings(&b.topic)
+            .map_or((cfg.acks, cfg.common.request_timeout), |t| (t.acks, t.request_timeout));
+        match groups.iter_mut().find(|(k, _)| *k == key) {
             Some((_, v)) => v.push(b),
-            None => by_acks.push((acks, vec![b])),
+            None => groups.push((key, vec![b])),
         }
     }
-    for (acks, good) in by_acks {
-        produce_request(inner, leader, conn.clone(), version, acks, good, purged.clone());
+    for ((acks, request_timeout), good) in groups {
+        produce_request(inner, leader, conn.clone(), version, (acks, request_timeout), good, purged.clone());
     }
 }
 
-/// Sends one Produce request with `acks` for `good` and hands its answer to a task.
+/// Sends one Produce request with `acks` for `good` and hands its answer to a task, which waits
+/// for it up to `request_timeout` (the broker is asked to answer within it too).
 fn produce_request(
     inner: &Arc<ProducerInner>,
     leader: i32,
     conn: Arc<crate::net::Connection>,
     version: i16,
-    acks: Acks,
+    (acks, request_timeout): (Acks, Duration),
     good: Vec<Batch>,
     mut purged: tokio::sync::watch::Receiver<u64>,
 ) {
-    let cfg = &inner.config;
     // Group by topic, keeping one batch per partition (the drain step guarantees it).
     let mut topics: Vec<(Arc<str>, Vec<usize>)> = Vec::new();
     for (i, b) in good.iter().enumerate() {
@@ -270,7 +273,7 @@ fn produce_request(
     }
     let req = ProduceRequest::default()
         .with_acks(acks.as_i16())
-        .with_timeout_ms(i32::try_from(cfg.common.request_timeout.as_millis()).unwrap_or(i32::MAX))
+        .with_timeout_ms(i32::try_from(request_timeout.as_millis()).unwrap_or(i32::MAX))
         .with_topic_data(
             topics
                 .iter()
@@ -312,7 +315,7 @@ fn produce_request(
         }
     };
     let inner = inner.clone();
-    let timeout = conn.request_timeout();
+    let timeout = request_timeout;
     let addr = conn.addr().to_string();
     tokio::spawn(async move {
         let answer = tokio::select! {
