@@ -163,6 +163,10 @@ pub struct EventQueue {
     pub(crate) reports_taken: tokio::sync::Notify,
     woken: AtomicBool,
     dropped: AtomicU64,
+    /// Copies of `Queue::reports` / `report_bytes`, written under the queue lock, read without
+    /// it: every send checks them against the queue limits, and must not take this lock.
+    unpolled: std::sync::atomic::AtomicUsize,
+    unpolled_bytes: std::sync::atomic::AtomicUsize,
     io: Mutex<Option<IoEvent>>,
     forwarder: RwLock<Option<Forwarder>>,
     log_handler: RwLock<Option<LogHandler>>,
@@ -182,6 +186,8 @@ impl EventQueue {
             reports_taken: tokio::sync::Notify::new(),
             woken: AtomicBool::new(false),
             dropped: AtomicU64::new(0),
+            unpolled: std::sync::atomic::AtomicUsize::new(0),
+            unpolled_bytes: std::sync::atomic::AtomicUsize::new(0),
             io: Mutex::new(None),
             forwarder: RwLock::new(None),
             log_handler: RwLock::new(None),
@@ -237,6 +243,8 @@ impl EventQueue {
             }
             q.events.push_back(event);
         }
+        self.unpolled.store(q.reports, Ordering::Relaxed);
+        self.unpolled_bytes.store(q.report_bytes, Ordering::Relaxed);
         drop(q);
         if !pushed {
             return;
@@ -290,6 +298,8 @@ impl EventQueue {
         let reports_before = q.reports;
         let out = take(&mut q, max);
         let took_reports = q.reports < reports_before;
+        self.unpolled.store(q.reports, Ordering::Relaxed);
+        self.unpolled_bytes.store(q.report_bytes, Ordering::Relaxed);
         drop(q);
         if took_reports {
             self.reports_taken.notify_waiters();
@@ -329,8 +339,7 @@ impl EventQueue {
 
     /// Delivery reports not yet polled, and the key and value bytes they hold.
     pub fn pending_reports(&self) -> (usize, usize) {
-        let q = self.lock();
-        (q.reports, q.report_bytes)
+        (self.unpolled.load(Ordering::Relaxed), self.unpolled_bytes.load(Ordering::Relaxed))
     }
 
     /// Events other than delivery reports dropped because nobody polled.
