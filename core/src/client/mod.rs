@@ -110,15 +110,10 @@ impl Client {
         self.lock().brokers.get(&node_id).cloned()
     }
 
-    /// What is known of a topic; None when unknown or older than metadata.max.age.ms (the
-    /// caller then waits for a refresh, as for an unknown topic).
+    /// What is known of a topic (the periodic task evicts entries older than
+    /// metadata.max.age.ms, so no clock is read here: every send asks).
     pub fn topic(&self, name: &str) -> Option<TopicInfo> {
-        let st = self.lock();
-        let fresh = st.topic_updated.get(name).is_some_and(|t| t.elapsed() < self.config.metadata_max_age);
-        if !fresh {
-            return None;
-        }
-        st.topics.get(name).cloned()
+        self.lock().topics.get(name).cloned()
     }
 
     pub fn leader(&self, topic: &str, partition: i32) -> Option<i32> {
@@ -527,21 +522,40 @@ impl Client {
         st.topic_updated.remove(topic);
     }
 
-    /// Starts the periodic refresh (topic.metadata.refresh.interval.ms, librdkafka's sparse
-    /// mode): every interval the topics this client knows are asked for again (only the broker
-    /// list when it knows none), so leader moves and new partitions are seen without an error
-    /// first. The task holds the client weakly and ends with it.
+    /// Starts the periodic metadata task: it evicts topic entries older than
+    /// metadata.max.age.ms (their next use waits for a refresh, as for an unknown topic), and
+    /// every topic.metadata.refresh.interval.ms (-1: never) asks again for the topics this
+    /// client knows, only the broker list when it knows none (librdkafka's sparse refresh), so
+    /// leader moves and new partitions are seen without an error first. It holds the client
+    /// weakly and ends with it.
     pub(crate) fn start_refresh(self: &Arc<Self>, handle: &tokio::runtime::Handle) {
-        let every = self.config.topic_metadata_refresh_interval;
-        if every >= Duration::from_secs(365 * 24 * 3600) {
-            return; // -1: disabled
-        }
-        crate::clock::spawn_every(handle, every, Arc::downgrade(self), move |client: Arc<Client>| async move {
-            let topics: Vec<String> = client.lock().topics.keys().cloned().collect();
-            let timeout = client.config.request_timeout.min(every.max(Duration::from_secs(1)));
-            client.events.debug("metadata", "METADATA", || format!("periodic refresh of {} topic(s)", topics.len()));
-            if let Err(e) = client.fetch_metadata(Some(&topics), false, timeout).await {
-                client.events.debug("metadata", "METADATA", || format!("periodic refresh failed: {e}"));
+        let refresh = self.config.topic_metadata_refresh_interval;
+        let refreshing = refresh < Duration::from_secs(365 * 24 * 3600);
+        let max_age = self.config.metadata_max_age;
+        let tick = if refreshing { refresh.min(max_age / 2) } else { max_age / 2 }.max(Duration::from_millis(10));
+        let mut last_refresh = Instant::now();
+        crate::clock::spawn_every(handle, tick, Arc::downgrade(self), move |client: Arc<Client>| {
+            let now = Instant::now();
+            let due = refreshing && now.duration_since(last_refresh) >= refresh;
+            if due {
+                last_refresh = now;
+            }
+            async move {
+                let topics: Vec<String> = {
+                    let mut st = client.lock();
+                    let State { topics, topic_updated, .. } = &mut *st;
+                    topic_updated.retain(|_, t| now.duration_since(*t) < max_age);
+                    topics.retain(|name, _| topic_updated.contains_key(name));
+                    topics.keys().cloned().collect()
+                };
+                if !due {
+                    return;
+                }
+                let timeout = client.config.request_timeout.min(refresh.max(Duration::from_secs(1)));
+                client.events.debug("metadata", "METADATA", || format!("periodic refresh of {} topic(s)", topics.len()));
+                if let Err(e) = client.fetch_metadata(Some(&topics), false, timeout).await {
+                    client.events.debug("metadata", "METADATA", || format!("periodic refresh failed: {e}"));
+                }
             }
         });
     }

@@ -1036,14 +1036,28 @@ impl Consumer {
     pub async fn poll(&self, timeout: Duration) -> Option<Event> {
         self.note_poll();
         let _polling = PollingGuard::new(&self.inner);
+        self.next_event(&Source::Queue(MAIN_QUEUE), timeout).await
+    }
+
+    /// The next event of `source`, waiting up to `timeout` (None: nothing in time, a wake-up,
+    /// or closed).
+    async fn next_event(&self, source: &Source, timeout: Duration) -> Option<Event> {
         let deadline = crate::clock::tokio_deadline_after(timeout);
         loop {
-            if let Some(ev) = self.take_event() {
+            if let Some(ev) = self.take_one(source) {
                 return Some(ev);
             }
-            if !self.wait_for_any(Source::Queue(MAIN_QUEUE), deadline, false).await {
-                return self.take_event();
+            if !self.wait_for_any(source.clone(), deadline, false).await {
+                return self.take_one(source);
             }
+        }
+    }
+
+    /// One event of `source`; the main queue's runs rebalances as poll does.
+    fn take_one(&self, source: &Source) -> Option<Event> {
+        match source {
+            Source::Queue(MAIN_QUEUE) => self.take_event(),
+            s => self.take_from(s.clone()),
         }
     }
 
@@ -1129,39 +1143,25 @@ impl Consumer {
         if queue == MAIN_QUEUE {
             return self.poll(timeout).await;
         }
-        let deadline = crate::clock::tokio_deadline_after(timeout);
-        loop {
-            if let Some(ev) = self.take_from(Source::Queue(queue)) {
-                return Some(ev);
-            }
-            if !self.wait_for_any(Source::Queue(queue), deadline, false).await {
-                return self.take_from(Source::Queue(queue));
-            }
-        }
+        self.next_event(&Source::Queue(queue), timeout).await
     }
 
     /// The next event of one partition, whatever queue it is routed to (librdkafka's
     /// rd_kafka_consume), waiting up to `timeout`.
     pub async fn consume_partition(&self, topic: &str, partition: i32, timeout: Duration) -> Option<Event> {
-        let source = Source::Partition(Arc::from(topic), partition);
-        let deadline = crate::clock::tokio_deadline_after(timeout);
-        loop {
-            if let Some(ev) = self.take_from(source.clone()) {
-                return Some(ev);
-            }
-            if !self.wait_for_any(source.clone(), deadline, false).await {
-                return self.take_from(source);
-            }
-        }
+        self.next_event(&Source::Partition(Arc::from(topic), partition), timeout).await
     }
 
     /// Up to `max` events of a queue or a partition, waiting until there are `max` or `timeout`
     /// passed (librdkafka's consume_batch semantics: it fills the batch while time is left).
     pub async fn consume_batch(&self, source: Source, timeout: Duration, max: usize) -> Vec<Event> {
+        if source == Source::Queue(MAIN_QUEUE) {
+            self.note_poll();
+        }
         let deadline = crate::clock::tokio_deadline_after(timeout);
         let mut out = Vec::new();
         while out.len() < max {
-            match self.take_batch_one(&source) {
+            match self.take_one(&source) {
                 Some(ev) => out.push(ev),
                 None => {
                     if !self.wait_for_any(source.clone(), deadline, false).await {
@@ -1171,13 +1171,6 @@ impl Consumer {
             }
         }
         out
-    }
-
-    fn take_batch_one(&self, source: &Source) -> Option<Event> {
-        match source {
-            Source::Queue(MAIN_QUEUE) => self.poll_now(),
-            s => self.take_from(s.clone()),
-        }
     }
 
     /// Waits until an event of `source` (or, with `client_events`, a client event) may be there,
@@ -1262,7 +1255,7 @@ impl Consumer {
         let auto_store = cfg.enable_auto_offset_store && cfg.group_id.is_some();
         let mut st = self.inner.lock();
         let State { partitions, ready, global, .. } = &mut *st;
-        let (key, p) = match source {
+        let p = match source {
             Source::Queue(q) => {
                 if q == MAIN_QUEUE {
                     if let Some(ev) = global.pop_front() {
@@ -1286,13 +1279,11 @@ impl Consumer {
                     } else {
                         p.in_ready = false;
                     }
-                    break (key, p);
+                    break p;
                 }
             }
             Source::Partition(topic, partition) => {
-                let key = (topic, partition);
-                let p = partitions.get_mut(&key)?;
-                (key, p)
+                partitions.get_mut(&(topic, partition))?
             }
         };
         let ev = p.fetched.pop_front()?;
@@ -1312,7 +1303,6 @@ impl Consumer {
                 p.stored_metadata.clear();
             }
         }
-        let _ = key;
         Some(ev)
     }
 
@@ -1385,21 +1375,22 @@ mod tests {
     use super::*;
     use crate::producer::{Producer, ProducerRecord};
 
-    /// Defect: every poll below half of queued.min.messages woke the fetch manager, which then
-    /// scanned every partition under the state lock: one round per message polled.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn polls_below_half_full_do_not_wake_the_fetch_manager() {
+    /// Produces `n` records to `topic`, consumes them all with `extra` settings, and returns
+    /// the fetch-manager rounds counted after the first message arrived.
+    async fn rounds_while_consuming(topic: &str, n: usize, extra: &[(&str, &str)]) -> u64 {
         let cluster = ferrokafka_testkit::Cluster::builder().start().expect("testkit");
-        let config = ClientConfig::from_pairs([("bootstrap.servers", cluster.bootstrap())]).expect("config");
+        let bootstrap = cluster.bootstrap();
+        let config = ClientConfig::from_pairs([("bootstrap.servers", bootstrap.as_str())]).expect("config");
         let producer = Producer::new(&config).expect("producer");
-        let n = 3000;
-        let sends: Vec<_> = (0..n).map(|i| producer.send(ProducerRecord::new("rounds").value(format!("{i}"))).expect("send")).collect();
+        let sends: Vec<_> = (0..n).map(|i| producer.send(ProducerRecord::new(topic).value(format!("{i}"))).expect("send")).collect();
         producer.flush(Duration::from_secs(30)).await.expect("flush");
         for s in sends {
             s.await.expect("delivered");
         }
-        let consumer = Consumer::new(&config).expect("consumer");
-        consumer.assign(&[TopicPartitionOffset::new("rounds", 0, Offset::Beginning)]).expect("assign");
+        let mut pairs = vec![("bootstrap.servers", bootstrap.as_str())];
+        pairs.extend_from_slice(extra);
+        let consumer = Consumer::new(&ClientConfig::from_pairs(pairs).expect("config")).expect("consumer");
+        consumer.assign(&[TopicPartitionOffset::new(topic, 0, Offset::Beginning)]).expect("assign");
         let mut got = 0;
         let mut rounds_at_first = None;
         while got < n {
@@ -1408,9 +1399,16 @@ mod tests {
                 rounds_at_first.get_or_insert(consumer.inner.fetch_rounds.load(Ordering::Relaxed));
             }
         }
-        let rounds = consumer.inner.fetch_rounds.load(Ordering::Relaxed) - rounds_at_first.unwrap_or(0);
+        consumer.inner.fetch_rounds.load(Ordering::Relaxed) - rounds_at_first.unwrap_or(0)
+    }
+
+    /// Defect: every poll below half of queued.min.messages woke the fetch manager, which then
+    /// scanned every partition under the state lock: one round per message polled.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn polls_below_half_full_do_not_wake_the_fetch_manager() {
+        let rounds = rounds_while_consuming("rounds", 3000, &[]).await;
         // A few rounds per fetch answer and long-poll timeout; not one per message.
-        assert!(rounds < 300, "{rounds} fetch-manager rounds while {n} messages were polled");
+        assert!(rounds < 300, "{rounds} fetch-manager rounds while 3000 messages were polled");
     }
 
     /// A partition at its limit (one answer can bring far more than queued.min.messages) is not
@@ -1418,29 +1416,8 @@ mod tests {
     /// round per message taken above the limit.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_full_partition_wakes_the_fetch_manager_once_below_half() {
-        let cluster = ferrokafka_testkit::Cluster::builder().start().expect("testkit");
-        let config = ClientConfig::from_pairs([("bootstrap.servers", cluster.bootstrap())]).expect("config");
-        let producer = Producer::new(&config).expect("producer");
-        let n = 3000;
-        let sends: Vec<_> = (0..n).map(|i| producer.send(ProducerRecord::new("full").value(format!("{i}"))).expect("send")).collect();
-        producer.flush(Duration::from_secs(30)).await.expect("flush");
-        for s in sends {
-            s.await.expect("delivered");
-        }
-        let bootstrap = cluster.bootstrap();
-        let small = ClientConfig::from_pairs([("bootstrap.servers", bootstrap.as_str()), ("queued.min.messages", "100")]).expect("config");
-        let consumer = Consumer::new(&small).expect("consumer");
-        consumer.assign(&[TopicPartitionOffset::new("full", 0, Offset::Beginning)]).expect("assign");
-        let mut got = 0;
-        let mut rounds_at_first = None;
-        while got < n {
-            if let Some(Event::Message(_)) = consumer.poll(Duration::from_secs(10)).await {
-                got += 1;
-                rounds_at_first.get_or_insert(consumer.inner.fetch_rounds.load(Ordering::Relaxed));
-            }
-        }
-        let rounds = consumer.inner.fetch_rounds.load(Ordering::Relaxed) - rounds_at_first.unwrap_or(0);
+        let rounds = rounds_while_consuming("full", 3000, &[("queued.min.messages", "100")]).await;
         // Before: one round per message taken above the limit (about 650 here).
-        assert!(rounds < 100, "{rounds} fetch-manager rounds while {n} messages were polled");
+        assert!(rounds < 100, "{rounds} fetch-manager rounds while 3000 messages were polled");
     }
 }

@@ -373,11 +373,11 @@ impl Accumulator {
                 // old, or when its batch fills (KIP-480).
                 None if self.cfg.sticky_linger.is_zero() => pick_available(leaders, None),
                 None => match (tq.sticky, tq.sticky_since) {
-                    (Some(p), Some(since)) if p < count && since.elapsed() < self.cfg.sticky_linger => p,
+                    (Some(p), Some(since)) if p < count && enqueued.saturating_duration_since(since) < self.cfg.sticky_linger => p,
                     (old, _) => {
                         let p = pick_available(leaders, old.filter(|&o| o < count));
                         tq.sticky = Some(p);
-                        tq.sticky_since = Some(Instant::now());
+                        tq.sticky_since = Some(enqueued);
                         p
                     }
                 },
@@ -428,7 +428,7 @@ impl Accumulator {
                 // KIP-480: a full batch moves the sticky partition on.
                 let p = pick_available(leaders, Some(partition));
                 tq.sticky = Some(p);
-                tq.sticky_since = Some(Instant::now());
+                tq.sticky_since = Some(enqueued);
                 // A batch closed either way: the drain task must look.
                 return self.place(tq, rec, completion, enqueued, count, leaders).map(|_| true);
             }
@@ -776,6 +776,8 @@ impl Accumulator {
             }
         }
         let mut queued = Vec::new();
+        // One clock read for every report's latency.
+        let now = Instant::now();
         for Outcome { topic, partition, rec, result, log_append_time, sent } in out.items.drain(..) {
             match rec.completion {
                 Completion::Future(tx) => {
@@ -804,7 +806,7 @@ impl Accumulator {
                         offset,
                         timestamp,
                         timestamp_type,
-                        latency: rec.enqueued.elapsed(),
+                        latency: now.saturating_duration_since(rec.enqueued),
                         status,
                         key: rec.key,
                         value: rec.value,
