@@ -165,6 +165,23 @@ impl GroupCoordinator {
         .unwrap_or(Err(if auth.version >= 9 { ec::GROUP_ID_NOT_FOUND } else { ec::ILLEGAL_GENERATION }))
     }
 
+    /// TxnOffsetCommit's group check (KIP-447): a member and generation, when named, must be
+    /// current; generation -1 without a member (producers that do not know the group) passes,
+    /// even while the group has members, as Kafka allows for transactional commits.
+    pub(crate) fn validate_txn_commit(&self, group_id: &str, generation_id: i32, member_id: &str, instance_id: Option<&str>) -> Result<(), i16> {
+        let named = generation_id >= 0 || !member_id.is_empty() || instance_id.is_some();
+        if !named {
+            return Ok(());
+        }
+        self.with_group(group_id, false, |group, _| group.validate_commit(generation_id, member_id, instance_id))
+            .unwrap_or(Err(ec::ILLEGAL_GENERATION))
+    }
+
+    /// Stores an offset a committed transaction carried (validated when it was sent).
+    pub(crate) fn commit_transactional(&self, group_id: &str, topic: &str, partition: i32, offset: CommittedOffset) {
+        self.with_group(group_id, true, |group, _| group.commit(topic, partition, offset));
+    }
+
     /// OffsetFetch of one group: the requested partitions (`None`: every committed one).
     pub(crate) fn fetch_offsets(&self, group_id: &str, topics: Option<Vec<(String, Vec<i32>)>>) -> Vec<FetchedTopic> {
         let groups = lock(&self.groups);

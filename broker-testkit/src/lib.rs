@@ -170,6 +170,7 @@ impl ClusterBuilder {
             runtime.spawn(server::serve(listener, broker));
         }
         runtime.spawn(coordinator::run_timers(Arc::clone(&state)));
+        runtime.spawn(state::run_transaction_timers(Arc::clone(&state)));
         Ok(Cluster {
             state,
             addrs,

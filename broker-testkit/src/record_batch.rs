@@ -346,23 +346,97 @@ impl StoredBatch {
     }
 }
 
+fn put_varlong(out: &mut Vec<u8>, v: i64) {
+    let mut z = ((v << 1) ^ (v >> 63)) as u64;
+    loop {
+        if z < 0x80 {
+            out.push(z as u8);
+            return;
+        }
+        out.push((z as u8 & 0x7f) | 0x80);
+        z >>= 7;
+    }
+}
+
+fn put_nullable(out: &mut Vec<u8>, b: Option<&[u8]>) {
+    match b {
+        Some(b) => {
+            put_varlong(out, b.len() as i64);
+            out.extend_from_slice(b);
+        }
+        None => put_varlong(out, -1),
+    }
+}
+
+/// A record's (key, value), either possibly null.
+pub(crate) type KeyValue<'a> = (Option<&'a [u8]>, Option<&'a [u8]>);
+
+/// Encodes an uncompressed v2 batch at base offset 0 (stamped when appended): records of (key,
+/// value), without headers, `timestamp_step` ms apart from `base_timestamp`.
+pub(crate) fn encode_batch(
+    attributes: i16,
+    producer_id: i64,
+    epoch: i16,
+    base_sequence: i32,
+    base_timestamp: i64,
+    timestamp_step: i64,
+    records: &[KeyValue<'_>],
+) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (i, (key, value)) in records.iter().enumerate() {
+        let mut rec = vec![0u8];
+        put_varlong(&mut rec, i as i64 * timestamp_step);
+        put_varlong(&mut rec, i as i64);
+        put_nullable(&mut rec, *key);
+        put_nullable(&mut rec, *value);
+        put_varlong(&mut rec, 0); // headers
+        put_varlong(&mut body, rec.len() as i64);
+        body.extend_from_slice(&rec);
+    }
+    let n = records.len() as i32;
+    let mut b = Vec::with_capacity(HEADER_LEN + body.len());
+    b.extend_from_slice(&0i64.to_be_bytes());
+    b.extend_from_slice(&((HEADER_LEN - LOG_OVERHEAD + body.len()) as i32).to_be_bytes());
+    b.extend_from_slice(&(-1i32).to_be_bytes());
+    b.push(2);
+    b.extend_from_slice(&[0; 4]); // crc, filled below
+    b.extend_from_slice(&attributes.to_be_bytes());
+    b.extend_from_slice(&(n - 1).to_be_bytes());
+    b.extend_from_slice(&base_timestamp.to_be_bytes());
+    b.extend_from_slice(&(base_timestamp + (n as i64 - 1).max(0) * timestamp_step).to_be_bytes());
+    b.extend_from_slice(&producer_id.to_be_bytes());
+    b.extend_from_slice(&epoch.to_be_bytes());
+    b.extend_from_slice(&base_sequence.to_be_bytes());
+    b.extend_from_slice(&n.to_be_bytes());
+    b.extend_from_slice(&body);
+    let crc = crc32c::crc32c(&b[OFFSET_ATTRIBUTES..]);
+    b[OFFSET_CRC..OFFSET_CRC + 4].copy_from_slice(&crc.to_be_bytes());
+    b
+}
+
+/// A transaction marker (Kafka's EndTransactionMarker): a control batch of one record whose key
+/// is (version 0, type 0 abort / 1 commit) and value (version 0, coordinator epoch).
+pub(crate) fn control_batch(producer_id: i64, epoch: i16, commit: bool, timestamp: i64) -> Vec<u8> {
+    let key = [0u8, 0, 0, u8::from(commit)];
+    let mut value = vec![0u8, 0];
+    value.extend_from_slice(&0i32.to_be_bytes());
+    encode_batch(
+        ATTR_TRANSACTIONAL | ATTR_CONTROL,
+        producer_id,
+        epoch,
+        -1,
+        timestamp,
+        0,
+        &[(Some(&key), Some(&value))],
+    )
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
 
-    fn put_varlong(out: &mut Vec<u8>, v: i64) {
-        let mut z = ((v << 1) ^ (v >> 63)) as u64;
-        loop {
-            if z < 0x80 {
-                out.push(z as u8);
-                return;
-            }
-            out.push((z as u8 & 0x7f) | 0x80);
-            z >>= 7;
-        }
-    }
-
-    /// Builds an uncompressed v2 batch the way a producer does, for tests.
+    /// Builds an uncompressed v2 batch the way a producer does, for tests: null keys, timestamps
+    /// 10 ms apart.
     pub(crate) fn build_batch(
         producer_id: i64,
         epoch: i16,
@@ -370,37 +444,8 @@ pub(crate) mod tests {
         base_timestamp: i64,
         values: &[&[u8]],
     ) -> Vec<u8> {
-        let mut body = Vec::new();
-        for (i, v) in values.iter().enumerate() {
-            let mut rec = vec![0u8];
-            put_varlong(&mut rec, i as i64 * 10); // timestamp delta
-            put_varlong(&mut rec, i as i64); // offset delta
-            put_varlong(&mut rec, -1); // null key
-            put_varlong(&mut rec, v.len() as i64);
-            rec.extend_from_slice(v);
-            put_varlong(&mut rec, 0); // headers
-            put_varlong(&mut body, rec.len() as i64);
-            body.extend_from_slice(&rec);
-        }
-        let n = values.len() as i32;
-        let mut b = Vec::new();
-        b.extend_from_slice(&0i64.to_be_bytes());
-        b.extend_from_slice(&((HEADER_LEN - LOG_OVERHEAD + body.len()) as i32).to_be_bytes());
-        b.extend_from_slice(&(-1i32).to_be_bytes());
-        b.push(2);
-        b.extend_from_slice(&[0; 4]); // crc, filled below
-        b.extend_from_slice(&0i16.to_be_bytes());
-        b.extend_from_slice(&(n - 1).to_be_bytes());
-        b.extend_from_slice(&base_timestamp.to_be_bytes());
-        b.extend_from_slice(&(base_timestamp + (n as i64 - 1) * 10).to_be_bytes());
-        b.extend_from_slice(&producer_id.to_be_bytes());
-        b.extend_from_slice(&epoch.to_be_bytes());
-        b.extend_from_slice(&base_sequence.to_be_bytes());
-        b.extend_from_slice(&n.to_be_bytes());
-        b.extend_from_slice(&body);
-        let crc = crc32c::crc32c(&b[OFFSET_ATTRIBUTES..]);
-        b[OFFSET_CRC..OFFSET_CRC + 4].copy_from_slice(&crc.to_be_bytes());
-        b
+        let records: Vec<KeyValue<'_>> = values.iter().map(|v| (None, Some(*v))).collect();
+        encode_batch(0, producer_id, epoch, base_sequence, base_timestamp, 10, &records)
     }
 
     #[test]

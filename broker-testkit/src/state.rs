@@ -18,6 +18,9 @@ use tokio::sync::watch;
 use uuid::Uuid;
 
 use crate::coordinator::{self, GroupCoordinator};
+
+mod transactions;
+pub(crate) use transactions::{run_timers as run_transaction_timers, AbortedTxn, ProducerRef, TxnMeta};
 use crate::error_code as ec;
 use crate::record_batch::{self, BatchError, BatchHeader, StoredBatch};
 
@@ -78,6 +81,25 @@ pub(crate) struct TopicView {
 pub(crate) struct Appended {
     pub(crate) base_offset: i64,
     pub(crate) log_start_offset: i64,
+    /// False for a recognised duplicate (nothing was written).
+    pub(crate) fresh: bool,
+}
+
+/// How much one partition read may return.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ReadLimits {
+    pub(crate) max_bytes: usize,
+    /// Return the first batch even when it is larger than `max_bytes` (KIP-74).
+    pub(crate) min_one: bool,
+    /// Stop at the last stable offset and report aborted transactions.
+    pub(crate) read_committed: bool,
+}
+
+impl ReadLimits {
+    #[cfg(test)]
+    pub(crate) fn new(max_bytes: usize, min_one: bool, read_committed: bool) -> Self {
+        Self { max_bytes, min_one, read_committed }
+    }
 }
 
 /// Batches read for a fetch, plus the partition's offsets.
@@ -86,7 +108,10 @@ pub(crate) struct ReadResult {
     pub(crate) batches: Vec<Bytes>,
     pub(crate) bytes: usize,
     pub(crate) high_watermark: i64,
+    pub(crate) last_stable_offset: i64,
     pub(crate) log_start_offset: i64,
+    /// read_committed only: the aborted transactions overlapping the batches returned.
+    pub(crate) aborted: Vec<AbortedTxn>,
 }
 
 /// Fault injection knobs, consumed by the produce handler.
@@ -152,10 +177,23 @@ impl Faults {
     }
 }
 
+/// What DescribeProducers reports about one producer of a partition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ActiveProducer {
+    pub(crate) producer_id: i64,
+    pub(crate) epoch: i16,
+    pub(crate) last_sequence: i32,
+    pub(crate) last_timestamp: i64,
+    /// First offset of its open transaction here, or -1.
+    pub(crate) txn_start_offset: i64,
+}
+
 /// Idempotence window of one producer on one partition.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ProducerWindow {
     epoch: i16,
+    /// Max timestamp of its last batch.
+    last_timestamp: i64,
     /// (first sequence, last sequence, base offset) of the last batches, oldest first.
     recent: VecDeque<(i32, i32, i64)>,
 }
@@ -169,6 +207,15 @@ pub(crate) enum SequenceCheck {
 }
 
 impl ProducerWindow {
+    /// A producer known at `epoch` with no batches remembered (a transaction marker's).
+    pub(crate) fn at_epoch(epoch: i16) -> Self {
+        Self {
+            epoch,
+            last_timestamp: -1,
+            recent: VecDeque::new(),
+        }
+    }
+
     /// Kafka's rules (ProducerStateManager): stale epoch -> INVALID_PRODUCER_EPOCH; a new epoch must
     /// start at sequence 0; a batch equal to one of the last five is a duplicate; otherwise the
     /// sequence must follow the last one exactly, or it is OUT_OF_ORDER_SEQUENCE_NUMBER.
@@ -228,6 +275,10 @@ struct PartitionLog {
     /// Producers that have no window here yet may start at any sequence, as in Kafka (the log may
     /// have been truncated by retention).
     producers: HashMap<i64, ProducerWindow>,
+    /// Producer id -> first offset of its transaction open on this partition.
+    open_txns: HashMap<i64, i64>,
+    /// Aborted transactions, in marker order.
+    aborted: Vec<AbortedTxn>,
 }
 
 #[derive(Debug)]
@@ -245,6 +296,10 @@ struct Inner {
     /// Current epoch of each allocated producer id.
     producer_epochs: HashMap<i64, i16>,
     id_counter: u64,
+    /// Transactional id -> its producer and transaction.
+    transactions: HashMap<String, TxnMeta>,
+    /// Producer id -> transactional id, for the partition-side checks.
+    txn_by_pid: HashMap<i64, String>,
 }
 
 /// The state of one in-process cluster.
@@ -263,6 +318,8 @@ pub(crate) struct ClusterState {
     disconnect: watch::Sender<u64>,
     /// Set when the cluster is dropped: listeners and connections end.
     shutdown: watch::Sender<bool>,
+    /// Wakes the transaction timeout task when a transaction starts.
+    txn_timer: tokio::sync::Notify,
 }
 
 /// Locks, ignoring poisoning: no code path panics while holding these locks, and a test broker is
@@ -308,11 +365,14 @@ impl ClusterState {
                 next_producer_id: 1000,
                 producer_epochs: HashMap::new(),
                 id_counter: 0,
+                transactions: HashMap::new(),
+                txn_by_pid: HashMap::new(),
             }),
             id_seed,
             data_version: watch::Sender::new(0),
             disconnect: watch::Sender::new(0),
             shutdown: watch::Sender::new(false),
+            txn_timer: tokio::sync::Notify::new(),
         }
     }
 
@@ -495,15 +555,26 @@ impl ClusterState {
             BatchError::Corrupt(m) => PartitionError::with_message(ec::CORRUPT_MESSAGE, m),
             BatchError::Invalid(m) => PartitionError::with_message(ec::INVALID_RECORD, m),
         })?;
-        if header.is_transactional() || header.is_control() {
+        if header.is_control() {
             return Err(PartitionError::with_message(
                 ec::INVALID_RECORD,
-                "transactional and control batches are not supported by this test broker",
+                "control batches are written by the transaction coordinator, not by producers",
             ));
         }
         let mut inner = self.inner();
+        if header.is_transactional() {
+            let producer = ProducerRef {
+                producer_id: header.producer_id,
+                epoch: header.producer_epoch,
+            };
+            transactions::verify_transactional_batch(&inner.transactions, &inner.txn_by_pid, topic, partition, producer)
+                .map_err(|(code, message)| PartitionError::with_message(code, message))?;
+        }
         let log = Self::led_partition(&mut inner, node_id, topic, partition)?;
         let appended = append_to_log(log, records, header)?;
+        if header.is_transactional() && appended.fresh {
+            log.open_txns.entry(header.producer_id).or_insert(appended.base_offset);
+        }
         drop(inner);
         self.data_changed();
         Ok(appended)
@@ -517,21 +588,30 @@ impl ClusterState {
         topic: &str,
         partition: i32,
         fetch_offset: i64,
-        max_bytes: usize,
-        min_one: bool,
+        limits: ReadLimits,
     ) -> Result<ReadResult, PartitionError> {
+        let ReadLimits { max_bytes, min_one, read_committed } = limits;
         let mut inner = self.inner();
         let log = Self::led_partition(&mut inner, node_id, topic, partition)?;
+        let last_stable = log.last_stable_offset();
         let mut result = ReadResult {
             high_watermark: log.next_offset,
+            last_stable_offset: last_stable,
             log_start_offset: log.log_start,
             ..ReadResult::default()
         };
         if fetch_offset < log.log_start || fetch_offset > log.next_offset {
             return Err(PartitionError::code(ec::OFFSET_OUT_OF_RANGE));
         }
+        // read_committed sees nothing at or above the last stable offset (a transaction's first
+        // batch starts there, so this cuts between batches).
+        let upper = if read_committed { last_stable } else { log.next_offset };
         let first = log.batches.partition_point(|b| b.last_offset() < fetch_offset);
+        let mut end = fetch_offset;
         for batch in &log.batches[first..] {
+            if batch.base_offset >= upper {
+                break;
+            }
             let len = batch.data.len();
             let fits = result.bytes + len <= max_bytes;
             if !(fits || (min_one && result.batches.is_empty())) {
@@ -539,11 +619,35 @@ impl ClusterState {
             }
             result.bytes += len;
             result.batches.push(batch.data.clone());
+            end = batch.last_offset() + 1;
+        }
+        if read_committed {
+            result.aborted = log.aborted_between(fetch_offset, end);
         }
         Ok(result)
     }
 
+    /// The producers with state on a partition led by `node_id` (DescribeProducers).
+    pub(crate) fn active_producers(&self, node_id: i32, topic: &str, partition: i32) -> Result<Vec<ActiveProducer>, PartitionError> {
+        let mut inner = self.inner();
+        let log = Self::led_partition(&mut inner, node_id, topic, partition)?;
+        let mut producers: Vec<ActiveProducer> = log
+            .producers
+            .iter()
+            .map(|(&producer_id, w)| ActiveProducer {
+                producer_id,
+                epoch: w.epoch,
+                last_sequence: w.recent.back().map_or(-1, |&(_, last, _)| last),
+                last_timestamp: w.last_timestamp,
+                txn_start_offset: log.open_txns.get(&producer_id).copied().unwrap_or(-1),
+            })
+            .collect();
+        producers.sort_by_key(|p| p.producer_id);
+        Ok(producers)
+    }
+
     /// (high watermark, log start) of a partition led by `node_id`.
+    /// (Out-of-range answers carry these; the last stable offset is reported with reads.)
     pub(crate) fn offsets(&self, node_id: i32, topic: &str, partition: i32) -> Result<(i64, i64), PartitionError> {
         let mut inner = self.inner();
         let log = Self::led_partition(&mut inner, node_id, topic, partition)?;
@@ -557,11 +661,13 @@ impl ClusterState {
         topic: &str,
         partition: i32,
         timestamp: i64,
+        read_committed: bool,
     ) -> Result<(i64, i64), PartitionError> {
         let mut inner = self.inner();
         let log = Self::led_partition(&mut inner, node_id, topic, partition)?;
         Ok(match timestamp {
-            // latest
+            // latest: the last stable offset for read_committed
+            -1 if read_committed => (-1, log.last_stable_offset()),
             -1 => (-1, log.next_offset),
             // earliest, earliest-local (no tiered storage here)
             -2 | -4 => (-1, log.log_start),
@@ -655,6 +761,7 @@ fn append_to_log(
                     return Ok(Appended {
                         base_offset,
                         log_start_offset: log.log_start,
+                        fresh: false,
                     })
                 }
                 Ok(SequenceCheck::Append) => {}
@@ -679,16 +786,14 @@ fn append_to_log(
         data,
     });
     if idempotent {
-        log.producers.entry(header.producer_id).or_default().record(
-            header.producer_epoch,
-            header.base_sequence,
-            header.last_sequence(),
-            base_offset,
-        );
+        let window = log.producers.entry(header.producer_id).or_default();
+        window.record(header.producer_epoch, header.base_sequence, header.last_sequence(), base_offset);
+        window.last_timestamp = header.max_timestamp;
     }
     Ok(Appended {
         base_offset,
         log_start_offset: log.log_start,
+        fresh: true,
     })
 }
 
@@ -812,15 +917,15 @@ mod tests {
             let b = build_batch(-1, -1, -1, 0, &[b"a", b"b", b"c"]);
             c.append(1, "t", 0, &b).expect("append");
         }
-        let r = c.read(1, "t", 0, 4, 1 << 20, true).expect("read");
+        let r = c.read(1, "t", 0, 4, ReadLimits::new(1 << 20, true, false)).expect("read");
         assert_eq!(r.batches.len(), 2);
         assert_eq!(&r.batches[0][0..8], &3i64.to_be_bytes());
         assert_eq!(r.high_watermark, 9);
         // max_bytes smaller than one batch: still one whole batch with min_one, none without.
-        assert_eq!(c.read(1, "t", 0, 0, 1, true).map(|r| r.batches.len()), Ok(1));
-        assert_eq!(c.read(1, "t", 0, 0, 1, false).map(|r| r.batches.len()), Ok(0));
-        assert_eq!(c.read(1, "t", 0, 9, 100, true).map(|r| r.batches.len()), Ok(0));
-        assert_eq!(c.read(1, "t", 0, 10, 100, true).map_err(|e| e.code), Err(ec::OFFSET_OUT_OF_RANGE));
+        assert_eq!(c.read(1, "t", 0, 0, ReadLimits::new(1, true, false)).map(|r| r.batches.len()), Ok(1));
+        assert_eq!(c.read(1, "t", 0, 0, ReadLimits::new(1, false, false)).map(|r| r.batches.len()), Ok(0));
+        assert_eq!(c.read(1, "t", 0, 9, ReadLimits::new(100, true, false)).map(|r| r.batches.len()), Ok(0));
+        assert_eq!(c.read(1, "t", 0, 10, ReadLimits::new(100, true, false)).map_err(|e| e.code), Err(ec::OFFSET_OUT_OF_RANGE));
     }
 
     #[test]

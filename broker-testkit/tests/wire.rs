@@ -207,7 +207,7 @@ fn every_advertised_version_round_trips() {
     let keys: Vec<i16> = advertised.iter().map(|k| k.api_key).collect();
     assert_eq!(
         keys,
-        vec![0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 19, 20, 22, 42, 47],
+        vec![0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 19, 20, 22, 24, 25, 26, 28, 42, 47, 61, 65, 66],
         "advertise exactly what is implemented (and never 68, ConsumerGroupHeartbeat)"
     );
     for api in &advertised {
@@ -290,6 +290,99 @@ fn every_advertised_version_round_trips() {
                     let r: InitProducerIdResponse = call(&mut s, key, v, &InitProducerIdRequest::default().with_transactional_id(None));
                     assert_eq!(r.error_code, 0, "InitProducerId v{v}");
                     assert!(r.producer_id.0 >= 0);
+                }
+                // Each transaction API at each version, inside a transaction begun at version 0.
+                ApiKey::AddPartitionsToTxn | ApiKey::AddOffsetsToTxn | ApiKey::EndTxn | ApiKey::TxnOffsetCommit => {
+                    let txn_id = StrBytes::from_string(format!("wire-{key:?}-{v}"));
+                    let init = InitProducerIdRequest::default()
+                        .with_transactional_id(Some(TransactionalId(txn_id.clone())))
+                        .with_transaction_timeout_ms(60_000);
+                    let r: InitProducerIdResponse = call(&mut s, ApiKey::InitProducerId, 3, &init);
+                    assert_eq!(r.error_code, 0, "transactional InitProducerId");
+                    let (pid, epoch) = (r.producer_id, r.producer_epoch);
+                    let add_partitions = |v: i16, s: &mut TcpStream| -> i16 {
+                        let t = kafka_protocol::messages::add_partitions_to_txn_request::AddPartitionsToTxnTopic::default()
+                            .with_name(name())
+                            .with_partitions(vec![0]);
+                        let req = AddPartitionsToTxnRequest::default()
+                            .with_v3_and_below_transactional_id(TransactionalId(txn_id.clone()))
+                            .with_v3_and_below_producer_id(pid)
+                            .with_v3_and_below_producer_epoch(epoch)
+                            .with_v3_and_below_topics(vec![t]);
+                        let r: AddPartitionsToTxnResponse = call(s, ApiKey::AddPartitionsToTxn, v, &req);
+                        r.results_by_topic_v3_and_below[0].results_by_partition[0].partition_error_code
+                    };
+                    let add_offsets = |v: i16, s: &mut TcpStream| -> i16 {
+                        let req = AddOffsetsToTxnRequest::default()
+                            .with_transactional_id(TransactionalId(txn_id.clone()))
+                            .with_producer_id(pid)
+                            .with_producer_epoch(epoch)
+                            .with_group_id(GroupId(StrBytes::from_static_str("g")));
+                        let r: AddOffsetsToTxnResponse = call(s, ApiKey::AddOffsetsToTxn, v, &req);
+                        r.error_code
+                    };
+                    let end = |v: i16, s: &mut TcpStream| -> i16 {
+                        let req = EndTxnRequest::default()
+                            .with_transactional_id(TransactionalId(txn_id.clone()))
+                            .with_producer_id(pid)
+                            .with_producer_epoch(epoch)
+                            .with_committed(true);
+                        let r: EndTxnResponse = call(s, ApiKey::EndTxn, v, &req);
+                        r.error_code
+                    };
+                    let code = match key {
+                        ApiKey::AddPartitionsToTxn => add_partitions(v, &mut s),
+                        ApiKey::AddOffsetsToTxn => add_offsets(v, &mut s),
+                        ApiKey::EndTxn => {
+                            assert_eq!(add_partitions(0, &mut s), 0);
+                            end(v, &mut s)
+                        }
+                        _ => {
+                            assert_eq!(add_offsets(0, &mut s), 0);
+                            let p = kafka_protocol::messages::txn_offset_commit_request::TxnOffsetCommitRequestPartition::default()
+                                .with_partition_index(0)
+                                .with_committed_offset(1);
+                            let t = kafka_protocol::messages::txn_offset_commit_request::TxnOffsetCommitRequestTopic::default()
+                                .with_name(name())
+                                .with_partitions(vec![p]);
+                            let req = TxnOffsetCommitRequest::default()
+                                .with_transactional_id(TransactionalId(txn_id.clone()))
+                                .with_group_id(GroupId(StrBytes::from_static_str("g")))
+                                .with_producer_id(pid)
+                                .with_producer_epoch(epoch)
+                                .with_generation_id(-1)
+                                .with_topics(vec![t]);
+                            let r: TxnOffsetCommitResponse = call(&mut s, key, v, &req);
+                            r.topics[0].partitions[0].error_code
+                        }
+                    };
+                    assert_eq!(code, 0, "{key:?} v{v}");
+                }
+                ApiKey::DescribeProducers => {
+                    let t = kafka_protocol::messages::describe_producers_request::TopicRequest::default()
+                        .with_name(name())
+                        .with_partition_indexes(vec![0]);
+                    let r: DescribeProducersResponse =
+                        call(&mut s, key, v, &DescribeProducersRequest::default().with_topics(vec![t]));
+                    assert_eq!(r.topics[0].partitions[0].error_code, 0, "DescribeProducers v{v}");
+                    assert!(!r.topics[0].partitions[0].active_producers.is_empty(), "the transactions above");
+                }
+                ApiKey::DescribeTransactions => {
+                    let ids = vec![TransactionalId(StrBytes::from_static_str("wire-EndTxn-0")), TransactionalId(StrBytes::from_static_str("never"))];
+                    let r: DescribeTransactionsResponse =
+                        call(&mut s, key, v, &DescribeTransactionsRequest::default().with_transactional_ids(ids));
+                    let codes: Vec<i16> = r.transaction_states.iter().map(|t| t.error_code).collect();
+                    assert_eq!(codes, vec![0, 105], "DescribeTransactions v{v}");
+                    assert_eq!(r.transaction_states[0].transaction_state.as_str(), "CompleteCommit");
+                }
+                ApiKey::ListTransactions => {
+                    let req = ListTransactionsRequest::default()
+                        .with_state_filters(vec![StrBytes::from_static_str("CompleteCommit"), StrBytes::from_static_str("Bogus")])
+                        .with_duration_filter(-1);
+                    let r: ListTransactionsResponse = call(&mut s, key, v, &req);
+                    assert_eq!(r.error_code, 0, "ListTransactions v{v}");
+                    assert_eq!(r.unknown_state_filters.len(), 1);
+                    assert!(r.transaction_states.iter().any(|t| t.transactional_id.as_str() == "wire-EndTxn-0"));
                 }
                 // Version by version in tests/groups.rs.
                 ApiKey::OffsetCommit

@@ -163,9 +163,11 @@ for brokers in 1 3; do
     scenario "kafkajs/$brokers-broker" "$brokers" node --test --test-reporter=spec node/producer.test.js node/group_consumer.test.js
 done
 
-# Our CLI's consumer against transactions confluent-kafka wrote (skipped until the testkit has transactions;
-# scripts/kafka.sh test runs it against Apache Kafka).
+# Our CLI's consumer against transactions confluent-kafka wrote; confluent-kafka's exactly-once loop, fencing
+# and timeouts (scripts/kafka.sh test runs both against Apache Kafka too).
 scenario transactions/isolation 1 "$PY" -m pytest -q python/test_transactions.py
+scenario transactions/exactly-once 3 "$PY" -m pytest -q python/test_exactly_once.py
+scenario transactions/kafkajs 3 node --test --test-reporter=spec node/transaction.test.js
 
 # Our CLI against kcat, both ways (tests/interop/cli/cross.sh).
 for brokers in 1 3; do

@@ -5,8 +5,10 @@
 //! Behaviour: for each partition, the whole stored batches from the one containing the fetch offset
 //! (so a mid-batch offset returns its whole batch; the client skips the records before it), up to
 //! partition_max_bytes, but always at least one whole batch even when larger (KIP-74) while the
-//! request's max_bytes budget is not used up. High watermark, last stable offset (= high watermark,
-//! nothing is transactional) and log start offset are returned. An offset outside [log start, high
+//! request's max_bytes budget is not used up. High watermark, last stable offset and log start
+//! offset are returned. read_committed (isolation level 1) sees only batches below the last
+//! stable offset, with the aborted transactions among them (producer id, first offset), which
+//! the client uses to drop aborted records; control batches (markers) are returned as stored. An offset outside [log start, high
 //! watermark] gets OFFSET_OUT_OF_RANGE (1); a partition this broker does not lead,
 //! NOT_LEADER_OR_FOLLOWER (6) (plus the current leader from v12 and its endpoint from v16). When
 //! fewer than min_bytes are available the request waits up to max_wait_ms, woken by appends (a
@@ -19,23 +21,22 @@
 //! Fault injection: Cluster::fail_next_fetch answers the next requests with an error on every partition.
 //!
 //! Not supported: incremental fetch sessions, forgotten topics (ignored: requests are full), leader
-//! epoch checks (current_leader_epoch is ignored), follower fetching, preferred read replicas,
-//! aborted transaction lists (empty: nothing is transactional).
+//! epoch checks (current_leader_epoch is ignored), follower fetching, preferred read replicas.
 
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use kafka_protocol::messages::fetch_response::{
-    FetchableTopicResponse, LeaderIdAndEpoch, NodeEndpoint, PartitionData,
+    AbortedTransaction, FetchableTopicResponse, LeaderIdAndEpoch, NodeEndpoint, PartitionData,
 };
-use kafka_protocol::messages::{BrokerId, FetchRequest, FetchResponse, TopicName};
+use kafka_protocol::messages::{BrokerId, FetchRequest, FetchResponse, ProducerId, TopicName};
 use kafka_protocol::protocol::VersionRange;
 use tokio::time::Instant;
 use uuid::Uuid;
 
 use super::{str_bytes, BrokerContext, Reply};
 use crate::error_code as ec;
-use crate::state::{ClusterState, LEADER_EPOCH};
+use crate::state::{ClusterState, ReadLimits, LEADER_EPOCH};
 
 pub(crate) const VERSIONS: VersionRange = VersionRange { min: 4, max: 18 };
 
@@ -161,7 +162,17 @@ fn build(
             let limit = usize::try_from(partition_max).unwrap_or(0).min(remaining);
             let read = match &topic.name {
                 Ok(name) => cluster
-                    .read(broker.node_id, name, partition, fetch_offset, limit, remaining > 0 || total == 0)
+                    .read(
+                        broker.node_id,
+                        name,
+                        partition,
+                        fetch_offset,
+                        ReadLimits {
+                            max_bytes: limit,
+                            min_one: remaining > 0 || total == 0,
+                            read_committed,
+                        },
+                    )
                     .map_err(|e| e.code),
                 Err(code) => Err(*code),
             };
@@ -171,9 +182,21 @@ fn build(
             match read {
                 Ok(r) => {
                     total += r.bytes;
+                    if read_committed {
+                        let aborted = r
+                            .aborted
+                            .iter()
+                            .map(|a| {
+                                AbortedTransaction::default()
+                                    .with_producer_id(ProducerId(a.producer_id))
+                                    .with_first_offset(a.first_offset)
+                            })
+                            .collect();
+                        data = data.with_aborted_transactions(Some(aborted));
+                    }
                     data = data
                         .with_high_watermark(r.high_watermark)
-                        .with_last_stable_offset(r.high_watermark)
+                        .with_last_stable_offset(r.last_stable_offset)
                         .with_log_start_offset(r.log_start_offset)
                         .with_records(Some(concat(r.batches, r.bytes)));
                 }

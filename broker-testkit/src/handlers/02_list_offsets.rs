@@ -8,7 +8,7 @@
 //! is >= it, or offset -1 when there is none. Record timestamps are decoded from uncompressed
 //! batches; for a compressed batch (no codecs compiled in) its base offset and max timestamp are
 //! returned, which makes a consumer start at the right batch and skip nothing it should read.
-//! read_committed is the same as read_uncommitted (last stable offset = high watermark).
+//! read_committed (isolation level 1, v2+): latest is the last stable offset.
 //! Leader epoch 0 from v4. A partition this broker does not lead gets NOT_LEADER_OR_FOLLOWER (6).
 //! A partition named more than once in one request is answered once, with INVALID_REQUEST (42), as
 //! Kafka does (its answers are keyed by partition; checked against Kafka 4.3).
@@ -41,6 +41,7 @@ pub(crate) fn handle(broker: &BrokerContext, version: i16, request: ListOffsetsR
     }
     // Fault injection (Cluster::fail_next_list_offsets): this request fails on every partition.
     let injected = cluster.faults.take_fail(2);
+    let read_committed = version >= 2 && request.isolation_level == 1;
     let mut answered: HashSet<(&str, i32)> = HashSet::new();
     let topics = request
         .topics
@@ -59,7 +60,7 @@ pub(crate) fn handle(broker: &BrokerContext, version: i16, request: ListOffsetsR
                     if named[&(topic.name.as_str(), p.partition_index)] > 1 {
                         return response.with_error_code(INVALID_REQUEST).with_timestamp(-1).with_offset(-1);
                     }
-                    match cluster.list_offset(broker.node_id, topic.name.as_str(), p.partition_index, p.timestamp) {
+                    match cluster.list_offset(broker.node_id, topic.name.as_str(), p.partition_index, p.timestamp, read_committed) {
                         Ok((timestamp, offset)) => {
                             response = response.with_timestamp(timestamp).with_offset(offset);
                             if version >= 4 {

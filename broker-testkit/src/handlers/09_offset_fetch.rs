@@ -9,8 +9,11 @@
 //! committed. Group-level errors (NOT_COORDINATOR, 16) go where each version puts them: on every
 //! requested partition for v1, top-level for v2-7, per group from v8.
 //!
-//! Not supported: require_stable (v7) has nothing to wait for, as there are no transactions;
-//! the v9 member id and epoch (KIP-848 groups) are not checked for classic groups, as in Kafka.
+//! require_stable (v7+, sent by read_committed consumers): a partition for which an ongoing
+//! transaction holds an offset (TxnOffsetCommit) gets UNSTABLE_OFFSET_COMMIT (88), so the
+//! consumer retries instead of starting from an offset about to change.
+//!
+//! Not supported: the v9 member id and epoch (KIP-848 groups) are not checked for classic groups, as in Kafka.
 
 use kafka_protocol::messages::offset_fetch_response::{
     OffsetFetchResponseGroup, OffsetFetchResponsePartition, OffsetFetchResponsePartitions, OffsetFetchResponseTopic,
@@ -41,6 +44,7 @@ fn fetch_group(
     broker: &BrokerContext,
     group: &str,
     topics: Option<Vec<(String, Vec<i32>)>>,
+    require_stable: bool,
 ) -> (i16, Vec<(String, Vec<PartitionEntry>)>) {
     if let Some(code) = group_error(broker, group, false) {
         // Only v1 reports it per partition; it has a topic list by definition.
@@ -54,7 +58,16 @@ fn fetch_group(
     let fetched: Vec<FetchedTopic> = broker.cluster.coordinator.fetch_offsets(group, topics);
     let topics = fetched
         .into_iter()
-        .map(|(t, ps)| (t, ps.into_iter().map(|(p, c)| entry(p, c, ec::NONE)).collect()))
+        .map(|(t, ps)| {
+            let entries = ps
+                .into_iter()
+                .map(|(p, c)| {
+                    let unstable = require_stable && broker.cluster.has_pending_txn_offset(group, &t, p);
+                    entry(p, c, if unstable { ec::UNSTABLE_OFFSET_COMMIT } else { ec::NONE })
+                })
+                .collect();
+            (t, entries)
+        })
         .collect();
     (ec::NONE, topics)
 }
@@ -68,7 +81,7 @@ pub(crate) fn handle(broker: &BrokerContext, version: i16, request: OffsetFetchR
                 let topics = g.topics.map(|ts| {
                     ts.into_iter().map(|t| (t.name.to_string(), t.partition_indexes)).collect()
                 });
-                let (error, topics) = fetch_group(broker, &g.group_id, topics);
+                let (error, topics) = fetch_group(broker, &g.group_id, topics, request.require_stable);
                 let topics = if error != ec::NONE { Vec::new() } else { topics };
                 OffsetFetchResponseGroup::default()
                     .with_group_id(g.group_id)
@@ -90,7 +103,7 @@ pub(crate) fn handle(broker: &BrokerContext, version: i16, request: OffsetFetchR
     let topics = request
         .topics
         .map(|ts| ts.into_iter().map(|t| (t.name.to_string(), t.partition_indexes)).collect());
-    let (error, topics) = fetch_group(broker, &request.group_id, topics);
+    let (error, topics) = fetch_group(broker, &request.group_id, topics, version >= 7 && request.require_stable);
     let topics = if error != ec::NONE && version >= 2 { Vec::new() } else { topics };
     let response = OffsetFetchResponse::default()
         .with_error_code(if version >= 2 { error } else { ec::NONE })

@@ -8,9 +8,8 @@
 //! NOT_COORDINATOR (16) on every other broker. Other key types (share groups) get
 //! INVALID_REQUEST (42). librdkafka (up to at least 2.0.2) also takes FindCoordinator v0 as the
 //! sign that a broker understands LZ4, and otherwise silently sends LZ4 batches uncompressed.
-//!
-//! Not supported: transactions: the coordinator named for a transactional id serves no
-//! transaction APIs, and InitProducerId refuses transactional producers.
+//! The transaction APIs answer NOT_COORDINATOR the same way away from a transactional id's
+//! coordinator.
 
 use kafka_protocol::messages::find_coordinator_response::Coordinator;
 use kafka_protocol::messages::{BrokerId, FindCoordinatorRequest, FindCoordinatorResponse};

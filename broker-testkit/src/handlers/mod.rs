@@ -47,10 +47,24 @@ mod create_topics;
 mod delete_topics;
 #[path = "22_init_producer_id.rs"]
 mod init_producer_id;
+#[path = "24_add_partitions_to_txn.rs"]
+mod add_partitions_to_txn;
+#[path = "25_add_offsets_to_txn.rs"]
+mod add_offsets_to_txn;
+#[path = "26_end_txn.rs"]
+mod end_txn;
+#[path = "28_txn_offset_commit.rs"]
+mod txn_offset_commit;
 #[path = "42_delete_groups.rs"]
 mod delete_groups;
 #[path = "47_offset_delete.rs"]
 mod offset_delete;
+#[path = "61_describe_producers.rs"]
+mod describe_producers;
+#[path = "65_describe_transactions.rs"]
+mod describe_transactions;
+#[path = "66_list_transactions.rs"]
+mod list_transactions;
 
 /// The broker a connection belongs to.
 #[derive(Debug, Clone)]
@@ -111,8 +125,15 @@ const APIS: &[Api] = &[
     api(ApiKey::CreateTopics, create_topics::VERSIONS, create_topics::VERSIONS),
     api(ApiKey::DeleteTopics, delete_topics::VERSIONS, delete_topics::VERSIONS),
     api(ApiKey::InitProducerId, init_producer_id::VERSIONS, init_producer_id::VERSIONS),
+    api(ApiKey::AddPartitionsToTxn, add_partitions_to_txn::VERSIONS, add_partitions_to_txn::VERSIONS),
+    api(ApiKey::AddOffsetsToTxn, add_offsets_to_txn::VERSIONS, add_offsets_to_txn::VERSIONS),
+    api(ApiKey::EndTxn, end_txn::VERSIONS, end_txn::VERSIONS),
+    api(ApiKey::TxnOffsetCommit, txn_offset_commit::VERSIONS, txn_offset_commit::VERSIONS),
     api(ApiKey::DeleteGroups, delete_groups::VERSIONS, delete_groups::VERSIONS),
     api(ApiKey::OffsetDelete, offset_delete::VERSIONS, offset_delete::VERSIONS),
+    api(ApiKey::DescribeProducers, describe_producers::VERSIONS, describe_producers::VERSIONS),
+    api(ApiKey::DescribeTransactions, describe_transactions::VERSIONS, describe_transactions::VERSIONS),
+    api(ApiKey::ListTransactions, list_transactions::VERSIONS, list_transactions::VERSIONS),
     // Not ConsumerGroupHeartbeat (68, KIP-848): clients that see it switch to the new protocol.
 ];
 
@@ -180,6 +201,13 @@ pub(crate) async fn dispatch(
         ApiKey::InitProducerId => {
             init_producer_id::handle(broker, version, decode(&mut body, version)?)
         }
+        ApiKey::AddPartitionsToTxn => add_partitions_to_txn::handle(broker, version, decode(&mut body, version)?),
+        ApiKey::AddOffsetsToTxn => add_offsets_to_txn::handle(broker, version, decode(&mut body, version)?),
+        ApiKey::EndTxn => end_txn::handle(broker, version, decode(&mut body, version)?),
+        ApiKey::TxnOffsetCommit => txn_offset_commit::handle(broker, version, decode(&mut body, version)?),
+        ApiKey::DescribeProducers => describe_producers::handle(broker, version, decode(&mut body, version)?),
+        ApiKey::DescribeTransactions => describe_transactions::handle(broker, version, decode(&mut body, version)?),
+        ApiKey::ListTransactions => list_transactions::handle(broker, version, decode(&mut body, version)?),
         other => Ok(Reply::Close(format!("API {other:?} is not supported"))),
     }
 }
@@ -206,6 +234,28 @@ pub(crate) fn group_error(broker: &BrokerContext, group: &str, id_required: bool
     match broker.cluster.coordinator_for(group) {
         Some(b) if b.node_id == broker.node_id => None,
         _ => Some(crate::error_code::NOT_COORDINATOR),
+    }
+}
+
+/// NOT_COORDINATOR when another broker coordinates this transactional id (an empty id is
+/// INVALID_REQUEST: Kafka requires one).
+pub(crate) fn txn_coordinator_error(broker: &BrokerContext, txn_id: &str) -> Option<i16> {
+    if txn_id.is_empty() {
+        return Some(crate::error_code::INVALID_REQUEST);
+    }
+    match broker.cluster.coordinator_for(txn_id) {
+        Some(b) if b.node_id == broker.node_id => None,
+        _ => Some(crate::error_code::NOT_COORDINATOR),
+    }
+}
+
+/// KIP-588: requests older than `since` learn of fencing as INVALID_PRODUCER_EPOCH, the code
+/// their clients know; newer ones as PRODUCER_FENCED.
+pub(crate) fn fenced_for_version(code: i16, version: i16, since: i16) -> i16 {
+    if code == crate::error_code::PRODUCER_FENCED && version < since {
+        crate::error_code::INVALID_PRODUCER_EPOCH
+    } else {
+        code
     }
 }
 

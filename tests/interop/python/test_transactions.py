@@ -6,9 +6,8 @@ partition, a committed transaction, an aborted one, another committed one, and l
 - with -X isolation.level=read_uncommitted it shows every record, the aborted and the open ones included;
 - confluent-kafka's own consumer, the reference, agrees on both.
 
-Runs in `make test-kafka` against Apache Kafka (scripts/kafka.sh test). Exits 77 (skipped, for
-tests/interop/run.sh) when the broker does not advertise the transaction APIs: the testkit until it has a
-transaction coordinator."""
+Runs against the testkit (tests/interop/run.sh) and against Apache Kafka (scripts/kafka.sh test). Exits 77
+(skipped, for tests/interop/run.sh) when a broker does not advertise the transaction APIs."""
 import subprocess
 
 import pytest
