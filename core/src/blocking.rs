@@ -166,6 +166,41 @@ impl Producer {
         crate::wait::block_on(&self.rt, self.inner.metadata(topic, timeout))
     }
 
+    /// See [`producer::Producer::init_transactions`].
+    pub fn init_transactions(&self, timeout: Duration) -> Result<()> {
+        not_forked(self.pid)?;
+        crate::wait::block_on(&self.rt, self.inner.init_transactions(timeout))
+    }
+
+    /// See [`producer::Producer::begin_transaction`].
+    pub fn begin_transaction(&self) -> Result<()> {
+        not_forked(self.pid)?;
+        self.inner.begin_transaction()
+    }
+
+    /// See [`producer::Producer::send_offsets_to_transaction`].
+    pub fn send_offsets_to_transaction(
+        &self,
+        offsets: &[crate::producer::transaction::TxnOffset],
+        group: &crate::producer::transaction::ConsumerGroupMetadata,
+        timeout: Duration,
+    ) -> Result<()> {
+        not_forked(self.pid)?;
+        crate::wait::block_on(&self.rt, self.inner.send_offsets_to_transaction(offsets, group, timeout))
+    }
+
+    /// See [`producer::Producer::commit_transaction`].
+    pub fn commit_transaction(&self, timeout: Duration) -> Result<()> {
+        not_forked(self.pid)?;
+        crate::wait::block_on(&self.rt, self.inner.commit_transaction(timeout))
+    }
+
+    /// See [`producer::Producer::abort_transaction`].
+    pub fn abort_transaction(&self, timeout: Duration) -> Result<()> {
+        not_forked(self.pid)?;
+        crate::wait::block_on(&self.rt, self.inner.abort_transaction(timeout))
+    }
+
     pub fn as_async(&self) -> &producer::Producer {
         &self.inner
     }
@@ -219,6 +254,11 @@ impl Consumer {
 
     pub fn generation(&self) -> i32 {
         self.inner.generation()
+    }
+
+    /// See [`consumer::Consumer::group_metadata`].
+    pub fn group_metadata(&self) -> Option<crate::producer::transaction::ConsumerGroupMetadata> {
+        self.inner.group_metadata()
     }
 
     /// See [`consumer::Consumer::enable_rebalance_events`].

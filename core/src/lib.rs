@@ -31,4 +31,5 @@ pub use config::ClientConfig;
 pub use consumer::{Consumer, Event, Message, Offset, Timestamp, TopicPartitionOffset};
 pub use error::{Error, ErrorKind, Result};
 pub use events::{ClientEvent, EventQueue};
+pub use producer::transaction::{ConsumerGroupMetadata, TxnOffset};
 pub use producer::{Delivery, DeliveryFuture, DeliveryReport, Header, Producer, ProducerRecord};

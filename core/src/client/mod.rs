@@ -9,6 +9,7 @@
 //!   make concurrent callers share one connect attempt.
 
 pub mod admin;
+pub mod coordinator;
 pub mod offsets;
 pub mod metadata;
 

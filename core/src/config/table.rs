@@ -379,9 +379,11 @@ pub static PROPERTIES: &[PropertyDef] = &[
     unused(G, "client.rack", ALL, "", "Rack of this client, for fetching from the closest replica (KIP-392); not implemented yet.")
         .java("client.rack"),
     // ---- producer ----
-    unused(G, "transactional.id", P, "", "Transactional producer id; transactions are not implemented yet.").java("transactional.id"),
-    row(G, "transaction.timeout.ms", P, int(1000, I32_MAX), "60000", NoEffect,
-        "Transaction timeout; transactions are not implemented yet.")
+    row(G, "transactional.id", P, Kind::String, "", Implemented,
+        "Makes the producer transactional (init_transactions, begin/commit/abort_transaction, send_offsets_to_transaction); implies enable.idempotence. A newer producer with the same id fences this one.")
+        .java("transactional.id"),
+    row(G, "transaction.timeout.ms", P, int(1000, I32_MAX), "60000", Implemented,
+        "How long the transaction coordinator lets a transaction stay open before aborting it (and fencing this producer); must not exceed the broker's transaction.max.timeout.ms.")
         .java("transaction.timeout.ms"),
     row(G, "enable.idempotence", P, Kind::Bool, "false", Implemented,
         "Idempotent producer: exactly-once, in-order delivery per partition (InitProducerId, sequence numbers, at most 5 in flight).")

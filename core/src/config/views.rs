@@ -65,7 +65,9 @@ impl ClientConfig {
             queue_buffering_max_messages: self.usize("queue.buffering.max.messages")?,
             queue_buffering_max_kbytes: self.usize("queue.buffering.max.kbytes")?,
             max_in_flight: self.usize("max.in.flight.requests.per.connection")?,
-            enable_idempotence: self.boolean("enable.idempotence")?,
+            enable_idempotence: self.idempotent()?,
+            transactional_id: self.effective_of("transactional.id").filter(|v| !v.is_empty()).map(str::to_string),
+            transaction_timeout: self.ms("transaction.timeout.ms")?,
             partitioner: topic.partitioner,
             sticky_linger: self.ms("sticky.partitioning.linger.ms")?,
         })
@@ -127,12 +129,12 @@ impl ClientConfig {
         let partitioner_name = value("partitioner").unwrap_or("murmur2_random");
         let partitioner = Partitioner::parse(&partitioner_name.to_ascii_lowercase())
             .ok_or_else(|| invalid("partitioner", partitioner_name, "unknown partitioner"))?;
-        if self.boolean("enable.idempotence")? && acks != Acks::All {
+        if self.idempotent()? && acks != Acks::All {
             // librdkafka refuses this too: without acks=all the broker may lose an acknowledged
             // batch, and the sequence numbers that promise no duplicates would be wrong.
             return Err(Error::new(
                 ErrorKind::InvalidArg,
-                "`acks` must be set to `all` when `enable.idempotence` is true",
+                "`acks` must be set to `all` when `enable.idempotence` is true (transactional.id implies it)",
             ));
         }
         Ok(TopicSettings {
@@ -167,6 +169,22 @@ impl ClientConfig {
         let value = self.effective_of(name).unwrap_or("");
         let ms = value.trim().parse::<f64>().map_err(|_| invalid(name, value, "must be a number"))?;
         Duration::try_from_secs_f64(ms / 1000.0).map_err(|_| invalid(name, value, "must be a non-negative number"))
+    }
+
+    /// enable.idempotence, implied by transactional.id (as in librdkafka, which refuses an
+    /// explicit enable.idempotence=false beside a transactional.id).
+    fn idempotent(&self) -> Result<bool> {
+        let transactional = self.effective_of("transactional.id").is_some_and(|v| !v.is_empty());
+        if !transactional {
+            return self.boolean("enable.idempotence");
+        }
+        if self.is_set("enable.idempotence") && !self.boolean("enable.idempotence")? {
+            return Err(Error::new(
+                ErrorKind::InvalidArg,
+                "`enable.idempotence` must not be false when `transactional.id` is set: a transactional producer is idempotent",
+            ));
+        }
+        Ok(true)
     }
 
     fn boolean(&self, name: &str) -> Result<bool> {
@@ -318,8 +336,12 @@ pub struct ProducerConfig {
     pub queue_buffering_max_kbytes: usize,
     /// `max.in.flight.requests.per.connection` (alias `max.in.flight`), default 1000000.
     pub max_in_flight: usize,
-    /// `enable.idempotence`, default false.
+    /// `enable.idempotence`, default false; true with a `transactional.id`.
     pub enable_idempotence: bool,
+    /// `transactional.id`, default none (not transactional).
+    pub transactional_id: Option<String>,
+    /// `transaction.timeout.ms`, default 60000.
+    pub transaction_timeout: Duration,
     /// `partitioner`, default murmur2_random.
     pub partitioner: Partitioner,
     /// `sticky.partitioning.linger.ms`, default 10.

@@ -30,7 +30,7 @@ use kafka_protocol::messages::offset_commit_request::{OffsetCommitRequestPartiti
 use kafka_protocol::messages::offset_fetch_request::OffsetFetchRequestTopic;
 use kafka_protocol::messages::sync_group_request::SyncGroupRequestAssignment;
 use kafka_protocol::messages::{
-    ConsumerProtocolAssignment, ConsumerProtocolSubscription, FindCoordinatorRequest, GroupId, HeartbeatRequest,
+    ConsumerProtocolAssignment, ConsumerProtocolSubscription, GroupId, HeartbeatRequest,
     JoinGroupRequest, LeaveGroupRequest, OffsetCommitRequest, OffsetFetchRequest, SyncGroupRequest, TopicName,
 };
 use kafka_protocol::protocol::{Decodable, Encodable, StrBytes};
@@ -40,7 +40,7 @@ pub(crate) use super::assignor::RebalanceProtocol;
 use super::{ConsumerInner, Event, OffsetEntry, RebalanceEvent, RebalanceKind};
 use crate::events::{ClientEvent, CommitResult};
 use crate::error::{Error, ErrorKind, Result};
-use crate::client::Lane;
+use crate::client::coordinator::CoordinatorKind;
 use crate::net::versions::ours;
 use crate::net::Connection;
 
@@ -203,25 +203,7 @@ fn forget_coordinator(inner: &ConsumerInner) {
 
 async fn find_coordinator(inner: &ConsumerInner) -> Result<Arc<Connection>> {
     let group = group_id(inner)?;
-    let conn = inner.client.any_connection().await?;
-    let version = conn.version::<FindCoordinatorRequest>(ours::FIND_COORDINATOR)?;
-    let mut req = FindCoordinatorRequest::default().with_key_type(0);
-    if version >= 4 {
-        req = req.with_coordinator_keys(vec![StrBytes::from_string(group.to_string())]);
-    } else {
-        req = req.with_key(StrBytes::from_string(group.to_string()));
-    }
-    let resp = conn.send(&req, version).await?;
-    let (code, host, port, msg) = if version >= 4 {
-        let c = resp.coordinators.first().ok_or_else(|| Error::new(ErrorKind::BadMsg, "FindCoordinator: empty answer"))?;
-        (c.error_code, c.host.to_string(), c.port, c.error_message.as_ref().map(|m| m.to_string()))
-    } else {
-        (resp.error_code, resp.host.to_string(), resp.port, resp.error_message.as_ref().map(|m| m.to_string()))
-    };
-    if code != 0 {
-        return Err(Error::from_kafka(code, format!("FindCoordinator for group {group:?}: {}", msg.unwrap_or_default())));
-    }
-    inner.client.connection_for(&format!("{host}:{port}"), Lane::Coordinator).await
+    inner.client.find_coordinator(CoordinatorKind::Group, group).await
 }
 
 /// Runs `op` against the group coordinator, looking it up again and retrying while the

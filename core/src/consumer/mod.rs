@@ -731,6 +731,19 @@ impl Consumer {
         (!g.member_id.is_empty()).then(|| g.member_id.clone())
     }
 
+    /// What send_offsets_to_transaction needs to know of this member (KIP-447): group id,
+    /// generation, member id, group instance id. None without a group.id.
+    pub fn group_metadata(&self) -> Option<crate::producer::transaction::ConsumerGroupMetadata> {
+        let group_id = self.inner.config.group_id.clone()?;
+        let g = self.inner.group_lock();
+        Some(crate::producer::transaction::ConsumerGroupMetadata {
+            group_id,
+            generation_id: g.generation,
+            member_id: g.member_id.clone(),
+            group_instance_id: self.inner.config.group_instance_id.clone(),
+        })
+    }
+
     /// The current generation of the group (-1 when not a member).
     pub fn generation(&self) -> i32 {
         self.inner.group_lock().generation

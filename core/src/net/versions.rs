@@ -25,6 +25,12 @@ pub mod ours {
     pub const OFFSET_COMMIT: i16 = 8;
     /// v8+ batches groups; one group per request is all we need.
     pub const OFFSET_FETCH: i16 = 7;
+    /// v4+ serve brokers' verification (KIP-890); v3 is the newest client version.
+    pub const ADD_PARTITIONS_TO_TXN: i16 = 3;
+    pub const ADD_OFFSETS_TO_TXN: i16 = 3;
+    /// v4 adds TRANSACTION_ABORTABLE and v5 a new epoch per transaction (KIP-890 part 2).
+    pub const END_TXN: i16 = 3;
+    pub const TXN_OFFSET_COMMIT: i16 = 3;
 }
 
 #[derive(Debug, Clone, Default)]

@@ -113,6 +113,8 @@ pub(crate) struct Accumulator {
     /// Bumped by purge(in-flight): every request waiting for its answer fails its records with
     /// _PURGE_INFLIGHT at once and ignores the answer.
     purge_inflight: tokio::sync::watch::Sender<u64>,
+    /// Records that failed so far: a transaction that saw one fail cannot commit.
+    failed_records: std::sync::atomic::AtomicU64,
 }
 
 /// Outcomes computed under the lock, delivered after it is released.
@@ -223,6 +225,7 @@ impl Accumulator {
             wake: tokio::sync::Notify::new(),
             progress: tokio::sync::Notify::new(),
             purge_inflight: tokio::sync::watch::channel(0).0,
+            failed_records: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -235,6 +238,11 @@ impl Accumulator {
     }
     pub fn drained_notified(&self) -> tokio::sync::futures::Notified<'_> {
         self.progress.notified()
+    }
+
+    /// How many records have failed since the producer started.
+    pub fn failed_records(&self) -> u64 {
+        self.failed_records.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn queued_records(&self) -> usize {
@@ -487,7 +495,17 @@ impl Accumulator {
 
     /// Closes what linger/flush say is due, expires what waited too long, and takes the
     /// batches that may be sent now.
-    pub fn drain(&self, client: &Client, now: Instant, in_flight_limit: usize, allow_new_sequences: Option<(i64, i16)>, idempotent: bool, out: &mut Outcomes) -> Drained {
+    #[allow(clippy::too_many_arguments)]
+    pub fn drain(
+        &self,
+        client: &Client,
+        now: Instant,
+        in_flight_limit: usize,
+        allow_new_sequences: Option<(i64, i16)>,
+        idempotent: bool,
+        txn: Option<&super::transaction::TransactionManager>,
+        out: &mut Outcomes,
+    ) -> Drained {
         let mut st = self.lock();
         let linger = if st.flushing > 0 || st.closed { Duration::ZERO } else { self.cfg.linger };
         let mut drained = Drained { by_leader: HashMap::new(), next_deadline: None, need_metadata: Vec::new(), need_epoch_bump: false };
@@ -558,6 +576,10 @@ impl Accumulator {
                 }
                 if idempotent && allow_new_sequences.is_none() {
                     // No id yet, or an epoch bump pending: nothing goes out until it is done.
+                    continue;
+                }
+                // A transaction's partition sends once the coordinator has it (AddPartitionsToTxn).
+                if txn.is_some_and(|t| !t.admit(name, p)) {
                     continue;
                 }
                 if idempotent && front.sequence.is_none() {
@@ -760,6 +782,10 @@ impl Accumulator {
             return;
         }
         let (n, bytes) = out.items.iter().fold((0usize, 0usize), |(n, b), it| (n + 1, b + it.rec.size));
+        let failed = out.items.iter().filter(|o| o.result.is_err()).count() as u64;
+        if failed > 0 {
+            self.failed_records.fetch_add(failed, std::sync::atomic::Ordering::Relaxed);
+        }
         // Deliveries per partition, counted before the records are handed out.
         let mut delivered: Vec<(Arc<str>, i32, u64, u64)> = Vec::new();
         for o in &out.items {

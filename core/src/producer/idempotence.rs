@@ -67,6 +67,25 @@ impl ProducerIdState {
         }
     }
 
+    /// The id and epoch a transactional InitProducerId returned (the transaction manager owns
+    /// that request: it carries the transactional id).
+    pub fn set(&self, pid: i64, epoch: i16) {
+        let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        *g = (Phase::Ready, pid, epoch);
+    }
+
+    /// The id and epoch held now, whatever the phase ((-1, -1) before the first).
+    pub fn ids(&self) -> (i64, i16) {
+        let g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        (g.1, g.2)
+    }
+
+    /// Whether the sequences are broken and only a new epoch gets past it.
+    pub fn needs_bump(&self) -> bool {
+        let g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        g.0 == Phase::NeedsBump
+    }
+
     /// Gets a producer id (first time) or a bumped epoch (after a sequence problem).
     pub async fn init(&self, client: &Client) -> Result<(i64, i16)> {
         let (pid, epoch) = {

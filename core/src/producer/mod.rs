@@ -15,6 +15,7 @@ pub mod accumulator;
 pub mod idempotence;
 pub mod partitioner;
 pub mod sink;
+pub mod transaction;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -205,6 +206,8 @@ pub(crate) struct ProducerInner {
     pub created: std::time::Instant,
     /// The configuration the producer was made from: topic configurations resolve against it.
     pub client_config: ClientConfig,
+    /// With a transactional.id.
+    pub(crate) txn: Option<transaction::TransactionManager>,
 }
 
 /// An asynchronous Kafka producer. Cheap to clone; the last clone dropped stops it (records
@@ -233,10 +236,11 @@ impl Producer {
         let inner = Arc::new(ProducerInner {
             client,
             acc: Accumulator::new(pc.clone()),
-            config: pc,
+            config: pc.clone(),
             idempotence: idempotence::ProducerIdState::default(),
             created: std::time::Instant::now(),
             client_config: config.clone(),
+            txn: pc.transactional_id.clone().map(|id| transaction::TransactionManager::new(id, pc.transaction_timeout)),
         });
         handle.spawn(sink::run(inner.clone()));
         if let Some(every) = inner.config.common.statistics_interval {
@@ -287,7 +291,52 @@ impl Producer {
 
     /// Queues a record whose outcome goes to `completion`.
     pub fn send_with(&self, record: ProducerRecord, completion: Completion) -> Result<()> {
+        if let Some(txn) = &self.inner.txn {
+            txn.check_send()?;
+        }
         self.inner.acc.append(&self.inner.client, record, completion).map_err(|(e, _, _)| e)
+    }
+
+    fn transactions(&self) -> Result<&transaction::TransactionManager> {
+        self.inner.txn.as_ref().ok_or_else(|| {
+            Error::new(ErrorKind::NotConfigured, "the producer has no transactional.id: transactions need one")
+        })
+    }
+
+    /// Gets the producer id for transactional.id, fencing older producers with the same id and
+    /// aborting what they left open (librdkafka's rd_kafka_init_transactions). Call once.
+    pub async fn init_transactions(&self, timeout: Duration) -> Result<()> {
+        self.transactions()?.init(&self.inner, timeout).await
+    }
+
+    /// Starts a transaction: what is sent until commit or abort belongs to it.
+    pub fn begin_transaction(&self) -> Result<()> {
+        self.transactions()?.begin(&self.inner)
+    }
+
+    /// Commits a consumer's offsets with the transaction (consume-transform-produce): they
+    /// become the group's committed offsets only if the transaction commits. `group` comes from
+    /// [`crate::consumer::Consumer::group_metadata`].
+    pub async fn send_offsets_to_transaction(
+        &self,
+        offsets: &[transaction::TxnOffset],
+        group: &transaction::ConsumerGroupMetadata,
+        timeout: Duration,
+    ) -> Result<()> {
+        self.transactions()?.send_offsets(&self.inner, offsets, group, timeout).await
+    }
+
+    /// Delivers every record of the transaction and commits it. On an error with
+    /// `txn_requires_abort` call [`abort_transaction`](Self::abort_transaction); a retriable one
+    /// (timeout) may be retried; a fatal one means this producer is done.
+    pub async fn commit_transaction(&self, timeout: Duration) -> Result<()> {
+        self.transactions()?.commit(self, timeout).await
+    }
+
+    /// Aborts the transaction: unsent records fail with `_PURGE_QUEUE`, nothing of it becomes
+    /// visible to read_committed consumers, and its offsets are not committed.
+    pub async fn abort_transaction(&self, timeout: Duration) -> Result<()> {
+        self.transactions()?.abort(self, timeout).await
     }
 
     /// Takes up to `max` events (delivery reports of records sent with [`Completion::Queue`],

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
-use kafka_protocol::messages::{ProduceRequest, ProduceResponse, TopicName};
+use kafka_protocol::messages::{ProduceRequest, ProduceResponse, TopicName, TransactionalId};
 use kafka_protocol::protocol::StrBytes;
 use tokio::sync::mpsc;
 
@@ -60,17 +60,17 @@ pub(crate) async fn run(inner: Arc<ProducerInner>) {
             continue;
         }
 
-        // Idempotence: get an id first; bump the epoch only once nothing is in flight.
+        // Idempotence: get an id first; bump the epoch only once nothing is in flight. A
+        // transactional producer gets its id from init_transactions, and bumps it in
+        // abort_transaction (its InitProducerId carries the transactional id).
         let mut ids = None;
         if idempotent {
-            if inner.idempotence.needs_init() {
-                if inner.acc.total_in_flight() == 0 {
-                    match inner.idempotence.init(&inner.client).await {
-                        Ok(_) => inner.acc.reset_sequences(),
-                        Err(e) => {
-                            log_debug(&inner, &format!("InitProducerId failed: {e}"));
-                            tokio::time::sleep(cfg.common.retry_backoff).await;
-                        }
+            if inner.idempotence.needs_init() && inner.txn.is_none() && inner.acc.total_in_flight() == 0 {
+                match inner.idempotence.init(&inner.client).await {
+                    Ok(_) => inner.acc.reset_sequences(),
+                    Err(e) => {
+                        log_debug(&inner, &format!("InitProducerId failed: {e}"));
+                        tokio::time::sleep(cfg.common.retry_backoff).await;
                     }
                 }
             }
@@ -80,7 +80,7 @@ pub(crate) async fn run(inner: Arc<ProducerInner>) {
         let now = Instant::now();
         let mut out = Outcomes::default();
         inner.acc.resolve_waiting(&inner.client, now, &mut out);
-        let drained = inner.acc.drain(&inner.client, now, per_partition_limit, ids, idempotent, &mut out);
+        let drained = inner.acc.drain(&inner.client, now, per_partition_limit, ids, idempotent, inner.txn.as_ref(), &mut out);
         if drained.need_epoch_bump {
             inner.idempotence.request_bump();
         }
@@ -100,6 +100,13 @@ pub(crate) async fn run(inner: Arc<ProducerInner>) {
             }
         }
 
+        // Partitions new to the transaction join it before their batches may go.
+        if let Some(txn) = &inner.txn {
+            if txn.has_pending() {
+                txn.add_pending(&inner).await;
+            }
+        }
+
         for (leader, batches) in drained.by_leader {
             let engine = engines.entry(leader).or_insert_with(|| broker_engine(inner.clone(), leader));
             if let Err(returned) = engine.send(batches) {
@@ -114,7 +121,7 @@ pub(crate) async fn run(inner: Arc<ProducerInner>) {
             let t = Instant::now() + cfg.common.retry_backoff;
             next = Some(next.map_or(t, |n| n.min(t)));
         }
-        if idempotent && inner.idempotence.needs_init() {
+        if idempotent && inner.idempotence.needs_init() && inner.txn.is_none() {
             let t = Instant::now() + Duration::from_millis(10);
             next = Some(next.map_or(t, |n| n.min(t)));
         }
@@ -151,6 +158,7 @@ fn encode(inner: &ProducerInner, b: &mut Batch) -> Result<Bytes, Error> {
             producer_id: pid,
             producer_epoch: epoch,
             base_sequence: seq,
+            transactional: inner.txn.is_some(),
             ..BatchParams::default()
         })?,
     };
@@ -272,6 +280,7 @@ fn produce_request(
         }
     }
     let req = ProduceRequest::default()
+        .with_transactional_id(inner.txn.as_ref().map(|t| TransactionalId(StrBytes::from_string(t.id.clone()))))
         .with_acks(acks.as_i16())
         .with_timeout_ms(i32::try_from(request_timeout.as_millis()).unwrap_or(i32::MAX))
         .with_topic_data(
@@ -396,6 +405,13 @@ fn handle_partition(
     );
     let err = Error::from_kafka(code, context);
     match kind {
+        // A transactional producer that was fenced (or whose transaction the coordinator aborted
+        // on timeout) is done: fatal, never retried.
+        ErrorKind::InvalidProducerEpoch | ErrorKind::ProducerFenced if inner.txn.is_some() => {
+            inner.acc.release(&b.topic, b.partition);
+            let fenced = inner.txn.as_ref().map(|t| t.fenced_by_produce(inner, code, &err.message)).unwrap_or(err);
+            out.fail_batch(b, &fenced);
+        }
         // Already written (an earlier attempt got through): success, offsets unknown.
         ErrorKind::DuplicateSequenceNumber => {
             inner.acc.acknowledge(&b);
