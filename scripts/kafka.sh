@@ -170,9 +170,10 @@ run_test() {
             die "building the behaviour suite failed"
         # Then the transaction judges of tests/interop, which also run against the testkit: run here, they
         # show that what they expect is what Apache Kafka does (our consumer against transactions
-        # confluent-kafka wrote; confluent-kafka's and KafkaJS's exactly-once loops, fencing, timeouts).
+        # confluent-kafka wrote; confluent-kafka's and KafkaJS's exactly-once loops, fencing, timeouts; the admin
+        # clients of confluent-kafka and kafka-python).
         set -- bash -c '"$1" test --release --no-fail-fast -p ferrokafka-tests -p ferrokafka --test "*"; a=$?
-            cd "$3/tests/interop/python" && "$2" -m pytest -q test_transactions.py test_exactly_once.py; b=$?
+            cd "$3/tests/interop/python" && "$2" -m pytest -q test_transactions.py test_exactly_once.py test_admin.py; b=$?
             cd "$3/tests/interop" && NODE_PATH=$4/node/node_modules KAFKAJS_NO_PARTITIONER_WARNING=1 \
                 node --test --test-reporter=spec node/transaction.test.js; c=$?
             [ $a -eq 0 ] && [ $b -eq 0 ] && [ $c -eq 0 ]' suite "${CARGO:-cargo}" "$DEPS/venv/bin/python" "$ROOT" "$DEPS"

@@ -26,6 +26,8 @@ use std::net::{Ipv4Addr, SocketAddr, TcpListener as StdTcpListener};
 use std::sync::Arc;
 use std::time::Duration;
 
+mod codecs;
+mod configs;
 mod coordinator;
 mod error_code;
 mod group;
@@ -38,6 +40,7 @@ mod state;
 
 use handlers::BrokerContext;
 use state::{BrokerInfo, ClusterConfig, ClusterState};
+pub use state::CleanerStats;
 
 /// A running cluster of in-process brokers. Dropping it stops them all.
 pub struct Cluster {
@@ -57,6 +60,7 @@ pub struct ClusterBuilder {
     topics: Vec<(String, i32)>,
     first_port: u16,
     initial_rebalance_delay: Duration,
+    log_cleaner_interval: Duration,
 }
 
 impl Default for ClusterBuilder {
@@ -68,6 +72,7 @@ impl Default for ClusterBuilder {
             topics: Vec::new(),
             first_port: 0,
             initial_rebalance_delay: Duration::ZERO,
+            log_cleaner_interval: Duration::from_secs(300),
         }
     }
 }
@@ -109,6 +114,13 @@ impl ClusterBuilder {
     /// meanwhile extends the wait by this much, within the rebalance timeout.
     pub fn initial_rebalance_delay(mut self, delay: Duration) -> Self {
         self.initial_rebalance_delay = delay;
+        self
+    }
+
+    /// How often retention and compaction run on partitions that changed (default 300 s, Kafka's
+    /// log.retention.check.interval.ms); [`Cluster::clean_logs`] runs them at once.
+    pub fn log_cleaner_interval(mut self, every: Duration) -> Self {
+        self.log_cleaner_interval = every;
         self
     }
 
@@ -171,6 +183,9 @@ impl ClusterBuilder {
         }
         runtime.spawn(coordinator::run_timers(Arc::clone(&state)));
         runtime.spawn(state::run_transaction_timers(Arc::clone(&state)));
+        if !self.log_cleaner_interval.is_zero() {
+            runtime.spawn(state::run_cleaner(Arc::clone(&state), self.log_cleaner_interval));
+        }
         Ok(Cluster {
             state,
             addrs,
@@ -201,6 +216,22 @@ impl Cluster {
             .create_topic(name, partitions, false)
             .map(|_| ())
             .map_err(|e| e.message.unwrap_or_else(|| format!("error code {}", e.code)))
+    }
+
+    /// Creates a topic with config overrides (e.g. `("cleanup.policy", "compact")`), checked as
+    /// CreateTopics checks them.
+    pub fn create_topic_with_configs(&self, name: &str, partitions: i32, configs: &[(&str, &str)]) -> Result<(), String> {
+        let configs = configs::TopicConfigs::from_pairs(configs.iter().map(|&(k, v)| (k, Some(v))))?;
+        self.state
+            .create_topic_placed(name, partitions, configs, None, false)
+            .map(|_| ())
+            .map_err(|e| e.message.unwrap_or_else(|| format!("error code {}", e.code)))
+    }
+
+    /// Runs retention and compaction on every partition now (what the periodic cleaner does for
+    /// partitions that changed); returns what it removed.
+    pub fn clean_logs(&self) -> CleanerStats {
+        self.state.clean_logs(true)
     }
 
     /// Closes every client connection open right now (new ones are accepted as usual).

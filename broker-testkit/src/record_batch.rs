@@ -99,8 +99,8 @@ fn read_header(b: &[u8]) -> BatchHeader {
 
 /// Validates the `records` field of one produce partition: exactly one v2 batch (Kafka refuses more
 /// for produce v3+), lengths consistent, CRC32C right, and, when uncompressed, every record parses
-/// with contiguous offset deltas. Compressed payloads cannot be inspected (no codecs compiled in), so
-/// only their header is checked.
+/// with contiguous offset deltas. Compressed payloads are not opened here (only their header is
+/// checked); the broker decompresses only what it must look inside (compacted topics).
 pub(crate) fn validate_produce_batch(records: &[u8]) -> Result<BatchHeader, BatchError> {
     if records.len() < HEADER_LEN {
         return Err(BatchError::Corrupt(format!(
@@ -186,9 +186,16 @@ pub(crate) fn stamp(records: &[u8], base_offset: i64, leader_epoch: i32) -> Byte
 
 /// One record of an uncompressed batch, as far as the broker needs it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct RecordInfo {
+pub(crate) struct RecordInfo<'a> {
     pub(crate) timestamp_delta: i64,
     pub(crate) offset_delta: i32,
+    /// None for a null key.
+    pub(crate) key: Option<&'a [u8]>,
+    /// A tombstone on a compacted topic.
+    pub(crate) value_is_null: bool,
+    /// The whole encoded record, length prefix included: compaction copies kept ones verbatim
+    /// (their deltas stay right as long as the batch keeps its base offset and timestamp).
+    pub(crate) raw: &'a [u8],
 }
 
 /// Iterates the records of an uncompressed batch body (the bytes after [`HEADER_LEN`]). Every
@@ -207,8 +214,8 @@ impl<'a> RecordIter<'a> {
     }
 }
 
-impl Iterator for RecordIter<'_> {
-    type Item = Result<RecordInfo, String>;
+impl<'a> Iterator for RecordIter<'a> {
+    type Item = Result<RecordInfo<'a>, String>;
 
     fn next(&mut self) -> Option<Self::Item> {
         if self.rest.is_empty() || self.failed {
@@ -222,7 +229,8 @@ impl Iterator for RecordIter<'_> {
     }
 }
 
-fn parse_record(buf: &mut &[u8]) -> Result<RecordInfo, String> {
+fn parse_record<'a>(buf: &mut &'a [u8]) -> Result<RecordInfo<'a>, String> {
+    let start: &'a [u8] = buf;
     let length = read_varlong(buf)?;
     if length < 0 || length as u64 > buf.len() as u64 {
         return Err(format!(
@@ -231,13 +239,14 @@ fn parse_record(buf: &mut &[u8]) -> Result<RecordInfo, String> {
         ));
     }
     let (mut record, rest) = buf.split_at(length as usize);
+    let raw = &start[..start.len() - rest.len()];
     *buf = rest;
     let _attributes = take(&mut record, 1)?;
     let timestamp_delta = read_varlong(&mut record)?;
     let offset_delta = read_varlong(&mut record)?;
     let offset_delta = i32::try_from(offset_delta).map_err(|_| "offset delta overflows".to_string())?;
-    skip_nullable_bytes(&mut record, "key")?;
-    skip_nullable_bytes(&mut record, "value")?;
+    let key = nullable_bytes(&mut record, "key")?;
+    let value_is_null = nullable_bytes(&mut record, "value")?.is_none();
     let headers = read_varlong(&mut record)?;
     if headers < 0 {
         return Err(format!("negative header count {headers}"));
@@ -256,7 +265,21 @@ fn parse_record(buf: &mut &[u8]) -> Result<RecordInfo, String> {
     Ok(RecordInfo {
         timestamp_delta,
         offset_delta,
+        key,
+        value_is_null,
+        raw,
     })
+}
+
+fn nullable_bytes<'a>(buf: &mut &'a [u8], what: &str) -> Result<Option<&'a [u8]>, String> {
+    let len = read_varlong(buf)?;
+    if len < -1 {
+        return Err(format!("{what} length {len} is invalid"));
+    }
+    if len == -1 {
+        return Ok(None);
+    }
+    take(buf, len as u64).map(Some)
 }
 
 fn take<'a>(buf: &mut &'a [u8], n: u64) -> Result<&'a [u8], String> {
@@ -301,6 +324,53 @@ pub(crate) struct StoredBatch {
     pub(crate) base_offset: i64,
     pub(crate) header: BatchHeader,
     pub(crate) data: Bytes,
+    /// Compacted topics: when the tombstones of this batch may go (ms since the epoch), set by
+    /// the first compaction that saw them (KIP-534).
+    pub(crate) delete_horizon: Option<i64>,
+}
+
+/// A compacted copy of `original` (a stored batch) holding only `kept` of its records, copied
+/// verbatim: same base offset, base timestamp, producer id, epoch, base sequence and last offset
+/// delta (Kafka keeps the batch's last offset too, so the producer state and the log's
+/// contiguity survive compaction); uncompressed; record count and max timestamp from what is
+/// kept (for LogAppendTime the broker's timestamp stays); CRC recomputed. `kept` must not be
+/// empty (an empty batch is dropped instead).
+pub(crate) fn rebuild(original: &[u8], kept: &[RecordInfo<'_>]) -> (Vec<u8>, BatchHeader) {
+    let header = read_header(original);
+    let body_len: usize = kept.iter().map(|r| r.raw.len()).sum();
+    let mut out = Vec::with_capacity(HEADER_LEN + body_len);
+    out.extend_from_slice(&original[..HEADER_LEN]);
+    let attributes = header.attributes & !ATTR_COMPRESSION_MASK;
+    let max_timestamp = if header.is_log_append_time() {
+        header.max_timestamp
+    } else {
+        let base = header.base_timestamp;
+        kept.iter().map(|r| base.saturating_add(r.timestamp_delta)).max().unwrap_or(base)
+    };
+    out[OFFSET_BATCH_LENGTH..OFFSET_BATCH_LENGTH + 4].copy_from_slice(&((HEADER_LEN - LOG_OVERHEAD + body_len) as i32).to_be_bytes());
+    out[OFFSET_ATTRIBUTES..OFFSET_ATTRIBUTES + 2].copy_from_slice(&attributes.to_be_bytes());
+    out[OFFSET_MAX_TIMESTAMP..OFFSET_MAX_TIMESTAMP + 8].copy_from_slice(&max_timestamp.to_be_bytes());
+    out[OFFSET_RECORD_COUNT..OFFSET_RECORD_COUNT + 4].copy_from_slice(&(kept.len() as i32).to_be_bytes());
+    for r in kept {
+        out.extend_from_slice(r.raw);
+    }
+    let crc = crc32c::crc32c(&out[OFFSET_ATTRIBUTES..]);
+    out[OFFSET_CRC..OFFSET_CRC + 4].copy_from_slice(&crc.to_be_bytes());
+    let header = read_header(&out);
+    (out, header)
+}
+
+/// Rewrites a validated batch for a LogAppendTime topic: the timestamp-type attribute set and
+/// the broker's time as max timestamp (what consumers then report for every record), CRC
+/// recomputed, as Kafka does.
+pub(crate) fn set_log_append_time(records: &[u8], now_ms: i64) -> Vec<u8> {
+    let mut out = records.to_vec();
+    let attributes = read_header(records).attributes | ATTR_LOG_APPEND_TIME;
+    out[OFFSET_ATTRIBUTES..OFFSET_ATTRIBUTES + 2].copy_from_slice(&attributes.to_be_bytes());
+    out[OFFSET_MAX_TIMESTAMP..OFFSET_MAX_TIMESTAMP + 8].copy_from_slice(&now_ms.to_be_bytes());
+    let crc = crc32c::crc32c(&out[OFFSET_ATTRIBUTES..]);
+    out[OFFSET_CRC..OFFSET_CRC + 4].copy_from_slice(&crc.to_be_bytes());
+    out
 }
 
 impl StoredBatch {
@@ -508,6 +578,7 @@ pub(crate) mod tests {
             base_offset: 50,
             header,
             data: stamp(&b, 50, 0),
+            delete_horizon: None,
         };
         assert_eq!(stored.first_at_or_after(0), Some((50, 1000)));
         assert_eq!(stored.first_at_or_after(1005), Some((51, 1010)));

@@ -17,9 +17,14 @@ use indexmap::IndexMap;
 use tokio::sync::watch;
 use uuid::Uuid;
 
+use crate::configs::TopicConfigs;
 use crate::coordinator::{self, GroupCoordinator};
 
+mod cleaner;
 mod transactions;
+
+pub use cleaner::CleanerStats;
+pub(crate) use cleaner::run_cleaner;
 pub(crate) use transactions::{run_timers as run_transaction_timers, AbortedTxn, ProducerRef, TxnMeta};
 use crate::error_code as ec;
 use crate::record_batch::{self, BatchError, BatchHeader, StoredBatch};
@@ -83,6 +88,8 @@ pub(crate) struct Appended {
     pub(crate) log_start_offset: i64,
     /// False for a recognised duplicate (nothing was written).
     pub(crate) fresh: bool,
+    /// The broker's timestamp for a LogAppendTime topic, else -1.
+    pub(crate) log_append_time: i64,
 }
 
 /// How much one partition read may return.
@@ -279,12 +286,28 @@ struct PartitionLog {
     open_txns: HashMap<i64, i64>,
     /// Aborted transactions, in marker order.
     aborted: Vec<AbortedTxn>,
+    /// next_offset at the last cleaner pass: a periodic pass skips an unchanged partition.
+    cleaned_to: i64,
+}
+
+impl PartitionLog {
+    /// Moves the log start up to `offset` (never down), dropping the batches wholly below it.
+    fn truncate_front(&mut self, offset: i64) {
+        if offset <= self.log_start {
+            return;
+        }
+        self.log_start = offset;
+        let keep_from = self.batches.partition_point(|b| b.last_offset() < offset);
+        self.batches.drain(..keep_from);
+        self.aborted.retain(|a| a.last_offset >= offset);
+    }
 }
 
 #[derive(Debug)]
 struct Topic {
     id: Uuid,
     partitions: Vec<PartitionLog>,
+    configs: TopicConfigs,
 }
 
 #[derive(Debug)]
@@ -300,6 +323,9 @@ struct Inner {
     transactions: HashMap<String, TxnMeta>,
     /// Producer id -> transactional id, for the partition-side checks.
     txn_by_pid: HashMap<i64, String>,
+    /// Dynamic broker configs set with (Incremental)AlterConfigs: resource name ("" for the
+    /// cluster default, else a node id) -> name -> value.
+    broker_configs: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
 }
 
 /// The state of one in-process cluster.
@@ -367,6 +393,7 @@ impl ClusterState {
                 id_counter: 0,
                 transactions: HashMap::new(),
                 txn_by_pid: HashMap::new(),
+                broker_configs: std::collections::BTreeMap::new(),
             }),
             id_seed,
             data_version: watch::Sender::new(0),
@@ -423,12 +450,20 @@ impl ClusterState {
         uuid::Builder::from_random_bytes(bytes).into_uuid()
     }
 
-    /// Creates a topic. `partitions == -1` means the cluster default. With `validate_only` nothing
-    /// changes. Returns the topic id and partition count.
-    pub(crate) fn create_topic(
+    /// Creates a topic with default configs (see [`Self::create_topic_with`]).
+    pub(crate) fn create_topic(&self, name: &str, partitions: i32, validate_only: bool) -> Result<(Uuid, i32), PartitionError> {
+        self.create_topic_placed(name, partitions, TopicConfigs::default(), None, validate_only)
+    }
+
+    /// Creates a topic. `partitions == -1` means the cluster default; `leaders` (a manual
+    /// assignment, one node id per partition) places them, else they go round-robin. With
+    /// `validate_only` nothing changes. Returns the topic id and partition count.
+    pub(crate) fn create_topic_placed(
         &self,
         name: &str,
         partitions: i32,
+        configs: TopicConfigs,
+        leaders: Option<Vec<i32>>,
         validate_only: bool,
     ) -> Result<(Uuid, i32), PartitionError> {
         validate_topic_name(name).map_err(|m| PartitionError::with_message(ec::INVALID_TOPIC_EXCEPTION, m))?;
@@ -456,10 +491,15 @@ impl ClusterState {
         }
         let n = self.brokers.len().max(1);
         let start = inner.next_leader;
-        inner.next_leader = (start + partitions as usize) % n;
+        if leaders.is_none() {
+            inner.next_leader = (start + partitions as usize) % n;
+        }
         let partition_logs = (0..partitions as usize)
             .map(|p| PartitionLog {
-                leader: self.brokers.get((start + p) % n).map_or(-1, |b| b.node_id),
+                leader: match &leaders {
+                    Some(l) => l.get(p).copied().unwrap_or(-1),
+                    None => self.brokers.get((start + p) % n).map_or(-1, |b| b.node_id),
+                },
                 ..PartitionLog::default()
             })
             .collect();
@@ -468,6 +508,7 @@ impl ClusterState {
             Topic {
                 id,
                 partitions: partition_logs,
+                configs,
             },
         );
         drop(inner);
@@ -491,6 +532,115 @@ impl ClusterState {
                 .ok_or_else(|| PartitionError::code(ec::UNKNOWN_TOPIC_OR_PARTITION)),
             Err(e) => Err(e),
         }
+    }
+
+    /// A topic's configuration overrides.
+    pub(crate) fn topic_configs(&self, name: &str) -> Option<TopicConfigs> {
+        self.inner().topics.get(name).map(|t| t.configs.clone())
+    }
+
+    /// Changes a topic's overrides with `change`, which validates; with `validate_only` the
+    /// topic keeps its configs.
+    pub(crate) fn alter_topic_configs(
+        &self,
+        name: &str,
+        validate_only: bool,
+        change: impl FnOnce(&mut TopicConfigs) -> Result<(), String>,
+    ) -> Result<(), PartitionError> {
+        let mut inner = self.inner();
+        let topic = inner
+            .topics
+            .get_mut(name)
+            .ok_or_else(|| PartitionError::with_message(ec::UNKNOWN_TOPIC_OR_PARTITION, format!("topic {name:?} does not exist")))?;
+        let mut configs = topic.configs.clone();
+        change(&mut configs).map_err(|m| PartitionError::with_message(ec::INVALID_CONFIG, m))?;
+        if !validate_only {
+            topic.configs = configs;
+            drop(inner);
+            self.data_changed();
+        }
+        Ok(())
+    }
+
+    /// The dynamic configs of a broker resource ("" or a node id).
+    pub(crate) fn broker_configs(&self, resource: &str) -> std::collections::BTreeMap<String, String> {
+        self.inner().broker_configs.get(resource).cloned().unwrap_or_default()
+    }
+
+    /// Changes a broker resource's dynamic configs with `change`, which validates.
+    pub(crate) fn alter_broker_configs(
+        &self,
+        resource: &str,
+        validate_only: bool,
+        change: impl FnOnce(&mut std::collections::BTreeMap<String, String>) -> Result<(), PartitionError>,
+    ) -> Result<(), PartitionError> {
+        let mut inner = self.inner();
+        let mut configs = inner.broker_configs.get(resource).cloned().unwrap_or_default();
+        change(&mut configs)?;
+        if !validate_only {
+            inner.broker_configs.insert(resource.to_string(), configs);
+        }
+        Ok(())
+    }
+
+    /// CreatePartitions: grows a topic to `count` partitions (leaders round-robin).
+    pub(crate) fn create_partitions(&self, name: &str, count: i32, leaders: Option<Vec<i32>>, validate_only: bool) -> Result<(), PartitionError> {
+        let mut inner = self.inner();
+        let n = self.brokers.len().max(1);
+        let start = inner.next_leader;
+        let topic = inner
+            .topics
+            .get_mut(name)
+            .ok_or_else(|| PartitionError::with_message(ec::UNKNOWN_TOPIC_OR_PARTITION, format!("topic {name:?} does not exist")))?;
+        let current = topic.partitions.len() as i32;
+        if count <= current {
+            return Err(PartitionError::with_message(
+                ec::INVALID_PARTITIONS,
+                format!("Topic currently has {current} partitions, which is higher than the requested {count}."),
+            ));
+        }
+        if count > 100_000 {
+            return Err(PartitionError::with_message(ec::INVALID_PARTITIONS, "number of partitions must be at most 100000"));
+        }
+        if validate_only {
+            return Ok(());
+        }
+        let added = (count - current) as usize;
+        for p in 0..added {
+            let leader = match &leaders {
+                Some(l) => l.get(p).copied().unwrap_or(-1),
+                None => self.brokers.get((start + p) % n).map_or(-1, |b| b.node_id),
+            };
+            topic.partitions.push(PartitionLog {
+                leader,
+                ..PartitionLog::default()
+            });
+        }
+        if leaders.is_none() {
+            inner.next_leader = (start + added) % n;
+        }
+        drop(inner);
+        self.data_changed();
+        Ok(())
+    }
+
+    /// DeleteRecords: moves the log start offset to `offset` (-1: the high watermark) and drops
+    /// the batches wholly below it. Returns the new log start (low watermark).
+    pub(crate) fn delete_records(&self, node_id: i32, topic: &str, partition: i32, offset: i64) -> Result<i64, PartitionError> {
+        let mut inner = self.inner();
+        let log = Self::led_partition(&mut inner, node_id, topic, partition)?;
+        let target = if offset == -1 { log.next_offset } else { offset };
+        if target < 0 || target > log.next_offset {
+            return Err(PartitionError::with_message(
+                ec::OFFSET_OUT_OF_RANGE,
+                format!("offset {offset} is outside [0, {}] (the high watermark)", log.next_offset),
+            ));
+        }
+        log.truncate_front(target);
+        let start = log.log_start;
+        drop(inner);
+        self.data_changed();
+        Ok(start)
     }
 
     pub(crate) fn topic(&self, name: &str) -> Option<TopicView> {
@@ -562,6 +712,22 @@ impl ClusterState {
             ));
         }
         let mut inner = self.inner();
+        let Some(configs) = inner.topics.get(topic).map(|t| t.configs.clone()) else {
+            return Err(PartitionError::code(ec::UNKNOWN_TOPIC_OR_PARTITION));
+        };
+        if records.len() > configs.max_message_bytes() {
+            return Err(PartitionError::with_message(
+                ec::MESSAGE_TOO_LARGE,
+                format!(
+                    "the batch of {} bytes is larger than max.message.bytes ({}) of topic {topic}",
+                    records.len(),
+                    configs.max_message_bytes()
+                ),
+            ));
+        }
+        if configs.compacted() {
+            refuse_null_keys(records, header, topic, partition)?;
+        }
         if header.is_transactional() {
             let producer = ProducerRef {
                 producer_id: header.producer_id,
@@ -571,7 +737,17 @@ impl ClusterState {
                 .map_err(|(code, message)| PartitionError::with_message(code, message))?;
         }
         let log = Self::led_partition(&mut inner, node_id, topic, partition)?;
-        let appended = append_to_log(log, records, header)?;
+        let appended = if configs.log_append_time() {
+            let now = clock_ms();
+            let stamped = record_batch::set_log_append_time(records, now);
+            let header = record_batch::validate_produce_batch(&stamped)
+                .map_err(|e| PartitionError::with_message(ec::CORRUPT_MESSAGE, format!("{e:?}")))?;
+            let mut appended = append_to_log(log, &stamped, header)?;
+            appended.log_append_time = if appended.fresh { now } else { -1 };
+            appended
+        } else {
+            append_to_log(log, records, header)?
+        };
         if header.is_transactional() && appended.fresh {
             log.open_txns.entry(header.producer_id).or_insert(appended.base_offset);
         }
@@ -748,6 +924,28 @@ fn view(name: &str, topic: &Topic) -> TopicView {
     }
 }
 
+/// Kafka refuses records without a key on a compacted topic (compaction keeps the newest value
+/// per key, so such a record could never be cleaned).
+fn refuse_null_keys(records: &[u8], header: BatchHeader, topic: &str, partition: i32) -> Result<(), PartitionError> {
+    let body = crate::codecs::decompress(header.compression(), records.get(record_batch::HEADER_LEN..).unwrap_or_default())
+        .map_err(|m| PartitionError::with_message(ec::CORRUPT_MESSAGE, m))?;
+    for record in record_batch::RecordIter::new(&body) {
+        let record = record.map_err(|m| PartitionError::with_message(ec::CORRUPT_MESSAGE, m))?;
+        if record.key.is_none() {
+            return Err(PartitionError::with_message(
+                ec::INVALID_RECORD,
+                format!("Compacted topic cannot accept message without key in topic partition {topic}-{partition}."),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Milliseconds since the epoch on the broker's clock.
+pub(crate) fn clock_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}
+
 fn append_to_log(
     log: &mut PartitionLog,
     records: &[u8],
@@ -762,6 +960,7 @@ fn append_to_log(
                         base_offset,
                         log_start_offset: log.log_start,
                         fresh: false,
+                        log_append_time: -1,
                     })
                 }
                 Ok(SequenceCheck::Append) => {}
@@ -784,6 +983,7 @@ fn append_to_log(
         base_offset,
         header,
         data,
+        delete_horizon: None,
     });
     if idempotent {
         let window = log.producers.entry(header.producer_id).or_default();
@@ -794,6 +994,7 @@ fn append_to_log(
         base_offset,
         log_start_offset: log.log_start,
         fresh: true,
+        log_append_time: -1,
     })
 }
 

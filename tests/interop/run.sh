@@ -4,7 +4,8 @@
 # usage: tests/interop/run.sh [SUBSTRING...]   run the scenarios whose name contains one of the substrings
 #
 # Each scenario gets a fresh broker (`ferrokafka-broker --port 0 ...`): its first stdout line is the bootstrap
-# string, which the client test receives as KAFKA_BOOTSTRAP (with INTEROP_BROKERS and INTEROP_PARTITIONS).
+# string, which the client test receives as KAFKA_BOOTSTRAP (with INTEROP_BROKERS, INTEROP_PARTITIONS and
+# INTEROP_BROKER_PID, for tests that signal the broker).
 # Client tests only read those variables, so the same tests can run against any Kafka.
 # Prints one PASS/FAIL line per scenario and closes with `interop: N passed, M failed`. A test that exits
 # with 77 is skipped (a SKIP line with its last output line as the reason, and `, K skipped` at the end):
@@ -119,6 +120,7 @@ scenario() {
     : >"$log"
     if start_broker "$brokers" "$log"; then
         (cd "$HERE" && KAFKA_BOOTSTRAP=$BOOTSTRAP INTEROP_BROKERS=$brokers INTEROP_PARTITIONS=$PARTITIONS \
+            INTEROP_BROKER_PID=$BROKER_PID \
             timeout -k 10 "$TIMEOUT" "$@") >>"$log" 2>&1 </dev/null || status=$?
         [ $status -eq 124 ] && echo "timed out after $TIMEOUT s" >>"$log"
     else
@@ -168,6 +170,13 @@ done
 scenario transactions/isolation 1 "$PY" -m pytest -q python/test_transactions.py
 scenario transactions/exactly-once 3 "$PY" -m pytest -q python/test_exactly_once.py
 scenario transactions/kafkajs 3 node --test --test-reporter=spec node/transaction.test.js
+
+# Admin clients of confluent-kafka and kafka-python; kcat reading a compacted topic after the broker's log
+# cleaner ran (SIGUSR1 to ferrokafka-broker, INTEROP_BROKER_PID).
+for brokers in 1 3; do
+    scenario "admin/$brokers-broker" "$brokers" "$PY" -m pytest -q python/test_admin.py
+done
+scenario kcat/compaction 1 "$PY" -m pytest -q python/test_compaction.py
 
 # Our CLI against kcat, both ways (tests/interop/cli/cross.sh).
 for brokers in 1 3; do

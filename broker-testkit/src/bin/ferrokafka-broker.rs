@@ -2,10 +2,11 @@
 //!
 //! ```text
 //! ferrokafka-broker [--port P] [--brokers N] [--partitions P] [--no-auto-create] [--topic name:partitions]...
-//!                   [--group-initial-rebalance-delay-ms N]
+//!                   [--group-initial-rebalance-delay-ms N] [--log-cleaner-interval-ms N]
 //! ```
 //! The first line on stdout is the bootstrap string (every broker, comma-separated), flushed at
-//! once; log lines go to stderr. Serves until SIGINT or SIGTERM.
+//! once; log lines go to stderr. Serves until SIGINT or SIGTERM; SIGUSR1 runs retention and
+//! compaction on every partition at once (tests of compacted topics use it).
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -14,7 +15,8 @@ use std::time::Duration;
 use ferrokafka_testkit::Cluster;
 
 const USAGE: &str = "usage: ferrokafka-broker [--port P] [--brokers N] [--partitions P] \
-[--no-auto-create] [--topic name:partitions]... [--group-initial-rebalance-delay-ms N]
+[--no-auto-create] [--topic name:partitions]... [--group-initial-rebalance-delay-ms N] \
+[--log-cleaner-interval-ms N]
   --port P            port of the first broker (default 0: any free port)
   --brokers N         number of brokers, node ids 1..=N (default 1)
   --partitions P      partitions of auto-created topics (default 1)
@@ -23,7 +25,10 @@ const USAGE: &str = "usage: ferrokafka-broker [--port P] [--brokers N] [--partit
   --group-initial-rebalance-delay-ms N
                       how long the first rebalance of an empty consumer group waits for more
                       members (default 0; Kafka's group.initial.rebalance.delay.ms)
-Prints the bootstrap address on the first line of stdout and serves until SIGINT/SIGTERM.";
+  --log-cleaner-interval-ms N
+                      how often retention and compaction run (default 300000; 0: only on SIGUSR1)
+Prints the bootstrap address on the first line of stdout and serves until SIGINT/SIGTERM.
+SIGUSR1 runs retention and compaction on every partition now.";
 
 fn parse_args() -> Result<ferrokafka_testkit::ClusterBuilder, String> {
     let mut builder = Cluster::builder();
@@ -48,6 +53,10 @@ fn parse_args() -> Result<ferrokafka_testkit::ClusterBuilder, String> {
                 let flag = "--group-initial-rebalance-delay-ms";
                 builder.initial_rebalance_delay(Duration::from_millis(parse(&value(flag)?, flag)?))
             }
+            "--log-cleaner-interval-ms" => {
+                let flag = "--log-cleaner-interval-ms";
+                builder.log_cleaner_interval(Duration::from_millis(parse(&value(flag)?, flag)?))
+            }
             "--topic" => {
                 let spec = value("--topic")?;
                 let (name, partitions) = match spec.rsplit_once(':') {
@@ -70,11 +79,23 @@ fn parse<T: std::str::FromStr>(s: &str, what: &str) -> Result<T, String> {
     s.parse().map_err(|_| format!("{what}: invalid value {s:?}"))
 }
 
-async fn wait_for_signal() -> std::io::Result<()> {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    tokio::select! {
-        r = tokio::signal::ctrl_c() => r,
-        _ = term.recv() => Ok(()),
+/// Waits for SIGINT or SIGTERM; each SIGUSR1 meanwhile cleans every log.
+async fn wait_for_signal(cluster: &Cluster) -> std::io::Result<()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut usr1 = signal(SignalKind::user_defined1())?;
+    loop {
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => return r,
+            _ = term.recv() => return Ok(()),
+            _ = usr1.recv() => {
+                let stats = cluster.clean_logs();
+                eprintln!(
+                    "ferrokafka-broker: cleaned logs: {} batches deleted, {} records compacted",
+                    stats.batches_deleted, stats.records_compacted
+                );
+            }
+        }
     }
 }
 
@@ -103,7 +124,7 @@ fn main() -> ExitCode {
     let signals = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .and_then(|rt| rt.block_on(wait_for_signal()));
+        .and_then(|rt| rt.block_on(wait_for_signal(&cluster)));
     if let Err(e) = signals {
         eprintln!("ferrokafka-broker: cannot wait for signals: {e}");
         return ExitCode::FAILURE;

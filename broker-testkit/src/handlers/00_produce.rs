@@ -7,7 +7,13 @@
 //! Behaviour: acks 0, 1 and -1 (all the same here: every broker is the only replica). Each partition
 //! must carry exactly one v2 batch; it is validated (lengths, magic, CRC32C, and every record when
 //! uncompressed), then stored verbatim with only its base offset and partition leader epoch (0)
-//! stamped. The answer carries the base offset, log_append_time -1 and the log start offset.
+//! stamped. The answer carries the base offset, the log start offset and log_append_time: -1, or
+//! for a topic with message.timestamp.type=LogAppendTime the broker's time, which is then also
+//! written into the batch (timestamp-type bit, max timestamp, CRC), as Kafka does.
+//! Per topic: a batch larger than max.message.bytes gets MESSAGE_TOO_LARGE (10); on a compacted
+//! topic a record without a key gets INVALID_RECORD (87), with Kafka's message.
+//! Transactional batches must come from a producer whose transaction holds the partition
+//! (AddPartitionsToTxn), else INVALID_TXN_STATE (48); they open the partition's transaction.
 //! Unknown topics are created when auto-creation is on; v13 addresses topics by id.
 //! Idempotent batches (producer id >= 0) go through the per (producer id, partition) window of 5
 //! batches: a duplicate is answered with success and the original base offset, a gap with
@@ -18,8 +24,8 @@
 //! every partition; dropped responses are appended, then the connection is closed unanswered;
 //! `Cluster::throttle_produce` sets throttle_time_ms on every answer (v1+), without delaying it.
 //!
-//! Not supported: transactional and control batches (INVALID_RECORD, 87), LogAppendTime topics,
-//! record-level errors (`record_errors` stays empty).
+//! Not supported: control batches from producers (INVALID_RECORD, 87), record-level errors
+//! (`record_errors` stays empty).
 
 use kafka_protocol::messages::produce_response::{
     LeaderIdAndEpoch, NodeEndpoint, PartitionProduceResponse, TopicProduceResponse,
@@ -72,7 +78,7 @@ pub(crate) async fn handle(broker: &BrokerContext, version: i16, request: Produc
                 Ok(appended) => {
                     response = response
                         .with_base_offset(appended.base_offset)
-                        .with_log_append_time_ms(-1)
+                        .with_log_append_time_ms(appended.log_append_time)
                         .with_log_start_offset(appended.log_start_offset);
                 }
                 Err(e) => {

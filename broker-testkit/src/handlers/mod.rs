@@ -45,6 +45,22 @@ mod api_versions;
 mod create_topics;
 #[path = "20_delete_topics.rs"]
 mod delete_topics;
+#[path = "21_delete_records.rs"]
+mod delete_records;
+#[path = "23_offset_for_leader_epoch.rs"]
+mod offset_for_leader_epoch;
+#[path = "32_describe_configs.rs"]
+mod describe_configs;
+#[path = "33_alter_configs.rs"]
+mod alter_configs;
+#[path = "37_create_partitions.rs"]
+mod create_partitions;
+#[path = "43_elect_leaders.rs"]
+mod elect_leaders;
+#[path = "44_incremental_alter_configs.rs"]
+mod incremental_alter_configs;
+#[path = "60_describe_cluster.rs"]
+mod describe_cluster;
 #[path = "22_init_producer_id.rs"]
 mod init_producer_id;
 #[path = "24_add_partitions_to_txn.rs"]
@@ -124,13 +140,21 @@ const APIS: &[Api] = &[
     api(ApiKey::ApiVersions, api_versions::VERSIONS, api_versions::VERSIONS),
     api(ApiKey::CreateTopics, create_topics::VERSIONS, create_topics::VERSIONS),
     api(ApiKey::DeleteTopics, delete_topics::VERSIONS, delete_topics::VERSIONS),
+    api(ApiKey::DeleteRecords, delete_records::VERSIONS, delete_records::VERSIONS),
     api(ApiKey::InitProducerId, init_producer_id::VERSIONS, init_producer_id::VERSIONS),
+    api(ApiKey::OffsetForLeaderEpoch, offset_for_leader_epoch::VERSIONS, offset_for_leader_epoch::VERSIONS),
     api(ApiKey::AddPartitionsToTxn, add_partitions_to_txn::VERSIONS, add_partitions_to_txn::VERSIONS),
     api(ApiKey::AddOffsetsToTxn, add_offsets_to_txn::VERSIONS, add_offsets_to_txn::VERSIONS),
     api(ApiKey::EndTxn, end_txn::VERSIONS, end_txn::VERSIONS),
     api(ApiKey::TxnOffsetCommit, txn_offset_commit::VERSIONS, txn_offset_commit::VERSIONS),
+    api(ApiKey::DescribeConfigs, describe_configs::VERSIONS, describe_configs::VERSIONS),
+    api(ApiKey::AlterConfigs, alter_configs::VERSIONS, alter_configs::VERSIONS),
+    api(ApiKey::CreatePartitions, create_partitions::VERSIONS, create_partitions::VERSIONS),
     api(ApiKey::DeleteGroups, delete_groups::VERSIONS, delete_groups::VERSIONS),
+    api(ApiKey::ElectLeaders, elect_leaders::VERSIONS, elect_leaders::VERSIONS),
+    api(ApiKey::IncrementalAlterConfigs, incremental_alter_configs::VERSIONS, incremental_alter_configs::VERSIONS),
     api(ApiKey::OffsetDelete, offset_delete::VERSIONS, offset_delete::VERSIONS),
+    api(ApiKey::DescribeCluster, describe_cluster::VERSIONS, describe_cluster::VERSIONS),
     api(ApiKey::DescribeProducers, describe_producers::VERSIONS, describe_producers::VERSIONS),
     api(ApiKey::DescribeTransactions, describe_transactions::VERSIONS, describe_transactions::VERSIONS),
     api(ApiKey::ListTransactions, list_transactions::VERSIONS, list_transactions::VERSIONS),
@@ -205,6 +229,14 @@ pub(crate) async fn dispatch(
         ApiKey::AddOffsetsToTxn => add_offsets_to_txn::handle(broker, version, decode(&mut body, version)?),
         ApiKey::EndTxn => end_txn::handle(broker, version, decode(&mut body, version)?),
         ApiKey::TxnOffsetCommit => txn_offset_commit::handle(broker, version, decode(&mut body, version)?),
+        ApiKey::DeleteRecords => delete_records::handle(broker, version, decode(&mut body, version)?),
+        ApiKey::OffsetForLeaderEpoch => offset_for_leader_epoch::handle(broker, version, decode(&mut body, version)?),
+        ApiKey::DescribeConfigs => describe_configs::handle(broker, version, decode(&mut body, version)?),
+        ApiKey::AlterConfigs => alter_configs::handle(broker, version, decode(&mut body, version)?),
+        ApiKey::CreatePartitions => create_partitions::handle(broker, version, decode(&mut body, version)?),
+        ApiKey::ElectLeaders => elect_leaders::handle(broker, version, decode(&mut body, version)?),
+        ApiKey::IncrementalAlterConfigs => incremental_alter_configs::handle(broker, version, decode(&mut body, version)?),
+        ApiKey::DescribeCluster => describe_cluster::handle(broker, version, decode(&mut body, version)?),
         ApiKey::DescribeProducers => describe_producers::handle(broker, version, decode(&mut body, version)?),
         ApiKey::DescribeTransactions => describe_transactions::handle(broker, version, decode(&mut body, version)?),
         ApiKey::ListTransactions => list_transactions::handle(broker, version, decode(&mut body, version)?),
@@ -256,6 +288,16 @@ pub(crate) fn fenced_for_version(code: i16, version: i16, since: i16) -> i16 {
         crate::error_code::INVALID_PRODUCER_EPOCH
     } else {
         code
+    }
+}
+
+/// Checks a BROKER config resource name: "" (the cluster default) or a node id of this cluster;
+/// Kafka answers INVALID_REQUEST for others.
+pub(crate) fn broker_resource(broker: &BrokerContext, name: &str) -> Result<(), (i16, String)> {
+    if name.is_empty() || name.parse::<i32>().ok().and_then(|id| broker.cluster.broker(id)).is_some() {
+        Ok(())
+    } else {
+        Err((crate::error_code::INVALID_REQUEST, format!("Unexpected broker id, expected one of the cluster's node ids or empty string, but received {name}")))
     }
 }
 

@@ -29,7 +29,7 @@
 //! While they wait, an OffsetFetch with require_stable gets UNSTABLE_OFFSET_COMMIT for them.
 
 use std::collections::{BTreeSet, HashMap};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use super::{ClusterState, Inner, PartitionLog, ProducerWindow, LEADER_EPOCH};
 use crate::error_code as ec;
@@ -97,11 +97,6 @@ pub(crate) struct ProducerRef {
     pub(crate) epoch: i16,
 }
 
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
-}
 
 impl PartitionLog {
     /// Kafka's last stable offset: below it no transaction is open.
@@ -121,7 +116,7 @@ impl PartitionLog {
     /// Appends a commit or abort marker for `producer_id` and closes its transaction here.
     fn write_marker(&mut self, producer_id: i64, epoch: i16, commit: bool) {
         let offset = self.next_offset;
-        let encoded = record_batch::control_batch(producer_id, epoch, commit, now_ms());
+        let encoded = record_batch::control_batch(producer_id, epoch, commit, super::clock_ms());
         let Ok(header) = record_batch::validate_produce_batch(&encoded) else {
             return; // cannot happen: we encoded it
         };
@@ -129,6 +124,7 @@ impl PartitionLog {
             base_offset: offset,
             header,
             data: record_batch::stamp(&encoded, offset, LEADER_EPOCH),
+            delete_horizon: None,
         });
         self.next_offset += 1;
         // The marker makes the producer known here (DescribeProducers lists it), with no sequence.
@@ -192,7 +188,7 @@ fn start(meta: &mut TxnMeta) -> bool {
     }
     meta.state = TxnState::Ongoing;
     meta.started = Some(Instant::now());
-    meta.started_ms = now_ms();
+    meta.started_ms = super::clock_ms();
     true
 }
 
