@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use tokio::runtime::Runtime;
 
-use crate::client::admin::{AdminClient as AsyncAdmin, NewTopic, TopicResult};
+use crate::client::admin::{self as admin, AdminClient as AsyncAdmin, AdminOptions, NewTopic, TopicResult};
 use crate::client::Metadata;
 use crate::config::ClientConfig;
 use crate::consumer::{self, Event, Offset, RebalanceEvent, TopicPartitionOffset};
@@ -544,16 +544,6 @@ impl AdminClient {
         Ok(AdminClient { inner: AsyncAdmin::new(config)?, rt, pid: std::process::id() })
     }
 
-    pub fn create_topics(&self, topics: &[NewTopic], timeout: Duration) -> Result<Vec<TopicResult>> {
-        not_forked(self.pid)?;
-        crate::wait::block_on(&self.rt, self.inner.create_topics(topics, timeout))
-    }
-
-    pub fn delete_topics(&self, names: &[String], timeout: Duration) -> Result<Vec<TopicResult>> {
-        not_forked(self.pid)?;
-        crate::wait::block_on(&self.rt, self.inner.delete_topics(names, timeout))
-    }
-
     pub fn metadata(&self, topics: Option<&[String]>, timeout: Duration) -> Result<Metadata> {
         not_forked(self.pid)?;
         crate::wait::block_on(&self.rt, self.inner.metadata(topics, timeout))
@@ -618,6 +608,45 @@ macro_rules! offset_queries {
             }
         }
     };
+}
+
+/// The admin calls of [`crate::client::admin::AdminClient`], blocking: same arguments, same
+/// per-resource results.
+macro_rules! admin_calls {
+    ($( fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty; )*) => {
+        impl AdminClient {
+            $(
+                #[doc = concat!("See [`crate::client::admin::AdminClient::", stringify!($name), "`].")]
+                pub fn $name(&self, $($arg: $ty,)* options: impl Into<AdminOptions>) -> Result<$ret> {
+                    not_forked(self.pid)?;
+                    crate::wait::block_on(&self.rt, self.inner.$name($($arg,)* options))
+                }
+            )*
+        }
+    };
+}
+
+admin_calls! {
+    fn create_topics(topics: &[NewTopic]) -> Vec<TopicResult>;
+    fn delete_topics(names: &[String]) -> Vec<TopicResult>;
+    fn create_partitions(topics: &[admin::NewPartitions]) -> Vec<TopicResult>;
+    fn describe_topics(names: &[String]) -> Vec<(String, Result<crate::client::metadata::TopicMetadata>)>;
+    fn describe_cluster() -> admin::ClusterDescription;
+    fn delete_records(before: &[(String, i32, i64)]) -> Vec<admin::PartitionResult<i64>>;
+    fn list_offsets(queries: &[(String, i32, i64)]) -> Vec<Result<i64>>;
+    fn elect_leaders(unclean: bool, partitions: Option<&[(String, i32)]>) -> Vec<admin::PartitionResult<()>>;
+    fn describe_configs(resources: &[admin::ConfigResource]) -> Vec<(admin::ConfigResource, Result<Vec<admin::ConfigEntry>>)>;
+    fn alter_configs(changes: &[(admin::ConfigResource, Vec<(String, String)>)]) -> Vec<(admin::ConfigResource, Result<()>)>;
+    fn incremental_alter_configs(changes: &[(admin::ConfigResource, Vec<admin::AlterConfigOp>)]) -> Vec<(admin::ConfigResource, Result<()>)>;
+    fn list_consumer_groups() -> (Vec<admin::GroupListing>, Vec<crate::Error>);
+    fn describe_consumer_groups(ids: &[String]) -> Vec<(String, Result<admin::GroupDescription>)>;
+    fn delete_consumer_groups(ids: &[String]) -> Vec<(String, Result<()>)>;
+    fn list_consumer_group_offsets(group: &str, partitions: Option<&[(String, i32)]>) -> Vec<admin::PartitionResult<admin::GroupOffset>>;
+    fn alter_consumer_group_offsets(group: &str, offsets: &[(String, i32, i64)]) -> Vec<admin::PartitionResult<()>>;
+    fn delete_consumer_group_offsets(group: &str, partitions: &[(String, i32)]) -> Vec<admin::PartitionResult<()>>;
+    fn describe_producers(partitions: &[(String, i32)]) -> Vec<admin::PartitionResult<Vec<admin::ProducerState>>>;
+    fn list_transactions(states: &[String], producer_ids: &[i64]) -> (Vec<admin::TransactionListing>, Vec<crate::Error>);
+    fn describe_transactions(ids: &[String]) -> Vec<(String, Result<admin::TransactionDescription>)>;
 }
 
 client_calls!(Producer);

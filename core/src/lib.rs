@@ -3,7 +3,8 @@
 //! - [`producer::Producer`]: async producer (partitioners, batching, compression, retries in
 //!   order, idempotence, delivery results).
 //! - [`consumer::Consumer`]: partition consumer (assign, fetch, seek, watermarks).
-//! - [`client::admin::AdminClient`]: topic administration.
+//! - [`client::admin::AdminClient`]: topics, partitions, configs, records, consumer groups,
+//!   transactions.
 //! - [`blocking`]: the same for non-async callers, on one shared runtime (what bindings use).
 //! - [`config::ClientConfig`]: librdkafka-style string properties, validated.
 //!
@@ -25,7 +26,7 @@ pub mod protocol;
 mod stats;
 pub mod wait;
 
-pub use client::admin::{AdminClient, NewTopic};
+pub use client::admin::{AdminClient, AdminOptions, NewPartitions, NewTopic};
 pub use client::Metadata;
 pub use config::ClientConfig;
 pub use consumer::{Consumer, Event, Message, Offset, Timestamp, TopicPartitionOffset};

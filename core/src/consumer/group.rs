@@ -132,7 +132,7 @@ fn encode_versioned<T: Encodable>(msg: &T, version: i16) -> Result<Bytes> {
 
 /// Decodes a consumer protocol message; newer versions than we know are read at our newest
 /// (fields are only ever appended), as the Java client does.
-fn decode_versioned<T: Decodable>(mut data: Bytes, max: i16) -> Result<Option<T>> {
+pub(crate) fn decode_versioned<T: Decodable>(mut data: Bytes, max: i16) -> Result<Option<T>> {
     if data.is_empty() {
         return Ok(None);
     }

@@ -31,6 +31,22 @@ pub mod ours {
     /// v4 adds TRANSACTION_ABORTABLE and v5 a new epoch per transaction (KIP-890 part 2).
     pub const END_TXN: i16 = 3;
     pub const TXN_OFFSET_COMMIT: i16 = 3;
+    // Admin.
+    pub const CREATE_PARTITIONS: i16 = 3;
+    pub const DELETE_RECORDS: i16 = 2;
+    pub const ELECT_LEADERS: i16 = 2;
+    pub const DESCRIBE_CONFIGS: i16 = 4;
+    pub const ALTER_CONFIGS: i16 = 2;
+    pub const INCREMENTAL_ALTER_CONFIGS: i16 = 1;
+    /// v2 reports fenced brokers, which we do not show.
+    pub const DESCRIBE_CLUSTER: i16 = 1;
+    pub const LIST_GROUPS: i16 = 5;
+    pub const DESCRIBE_GROUPS: i16 = 5;
+    pub const DELETE_GROUPS: i16 = 2;
+    pub const OFFSET_DELETE: i16 = 0;
+    pub const DESCRIBE_PRODUCERS: i16 = 0;
+    pub const LIST_TRANSACTIONS: i16 = 1;
+    pub const DESCRIBE_TRANSACTIONS: i16 = 0;
 }
 
 #[derive(Debug, Clone, Default)]
