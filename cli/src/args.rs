@@ -462,7 +462,7 @@ fn parse_header(arg: &[u8]) -> Result<Header, Failure> {
 
 /// kcat's `read_conf_file()`: `property=value` lines, `#` comments, Java's `\:` `\=` escapes, and
 /// the two Java-only properties kcat translates.
-fn read_config_file(path: &str, fatal: bool) -> Result<Vec<(String, String, Source)>, Failure> {
+pub(crate) fn read_config_file(path: &str, fatal: bool) -> Result<Vec<(String, String, Source)>, Failure> {
     let content = match std::fs::read(path) {
         Ok(c) => c,
         Err(e) if fatal => {
@@ -517,9 +517,10 @@ fn parse_plain_jaas(v: &str) -> Option<(String, String)> {
 
 pub fn usage_text() -> String {
     format!(
-        "Usage: ferrokafka <options> [file1 file2 .. | topic1 topic2 ..]]\n{}{}",
+        "Usage: ferrokafka <options> [file1 file2 .. | topic1 topic2 ..]]\n{}{}\n{}",
         crate::version_banner(),
-        USAGE
+        USAGE,
+        crate::admin::USAGE
     )
 }
 

@@ -6,10 +6,13 @@
 //! gives kcat's), nothing of librdkafka's own logging is reproduced, and `-G` counts partitions at
 //! their end afresh at each rebalance (see `group`).
 //!
-//! Files: `args` (getopt and properties) | `escapes` (kcat's escape dialects) | `format` (`-f`,
+//! Beyond kcat: `ferrokafka topics|groups|records ...`, the admin commands (`admin`).
+//!
+//! Files: `admin` (admin commands) | `args` (getopt and properties) | `escapes` (kcat's escape dialects) | `format` (`-f`,
 //! `-J`) | `produce` (`-P`) | `consume` (`-C`, and what `-G` shares) | `group` (`-G`) | `metadata`
 //! (`-L`) | `query` (`-Q`) | `signals`.
 
+mod admin;
 mod args;
 mod consume;
 mod escapes;
@@ -158,7 +161,15 @@ fn build_config(opts: &Options) -> Result<ClientConfig, Failure> {
 }
 
 fn run() -> Result<i32, Failure> {
-    let opts = match args::parse(std::env::args_os().skip(1).collect())? {
+    let mut argv: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    // kcat's flags all start with '-': a leading word is an admin command.
+    if argv.first().is_some_and(|a| a == "ferrokafka" || a == "kcat") && argv.get(1).is_some_and(|a| admin::COMMANDS.iter().any(|c| a == *c)) {
+        argv.remove(0);
+    }
+    if argv.first().is_some_and(|a| admin::COMMANDS.iter().any(|c| a == *c)) {
+        return admin::run(argv);
+    }
+    let opts = match args::parse(argv)? {
         Parsed::Run(opts) => opts,
         Parsed::Print(text) => {
             let mut out = std::io::stdout().lock();
