@@ -3,12 +3,23 @@
 //!
 //! Real clients (librdkafka/kcat, confluent-kafka, kafka-python, KafkaJS, Java) talk to it
 //! unchanged: it implements Produce, Fetch, ListOffsets, Metadata, ApiVersions, CreateTopics,
-//! DeleteTopics, InitProducerId and the classic consumer group protocol (FindCoordinator,
+//! DeleteTopics, InitProducerId, the classic consumer group protocol (FindCoordinator,
 //! JoinGroup, SyncGroup, Heartbeat, LeaveGroup, OffsetCommit, OffsetFetch, ListGroups,
-//! DescribeGroups, DeleteGroups, OffsetDelete) (see `src/handlers/`, one file per API key, each
-//! listing its versions, behaviour and gaps), stores producer batches verbatim, and enforces
-//! idempotence. A cluster of N brokers lives in one process; partition leaders and group
-//! coordinators are spread over them.
+//! DescribeGroups, DeleteGroups, OffsetDelete), transactions (AddPartitionsToTxn,
+//! AddOffsetsToTxn, TxnOffsetCommit, EndTxn, DescribeTransactions, ListTransactions,
+//! DescribeProducers) and the admin APIs (CreatePartitions, DescribeConfigs, AlterConfigs,
+//! IncrementalAlterConfigs, DeleteRecords, DescribeCluster, ElectLeaders, OffsetForLeaderEpoch)
+//! (see `src/handlers/`, one file per API key, each listing its versions, behaviour and gaps),
+//! stores producer batches verbatim, and enforces idempotence. A cluster of N brokers lives in one
+//! process; partition leaders and group coordinators are spread over them.
+//!
+//! Files: `state.rs` (topics, logs, producers) with `state/transactions.rs` (the transaction
+//! coordinator) and `state/cleaner.rs` (retention and compaction) | `coordinator.rs` and
+//! `group.rs` (the group coordinator) | `configs.rs` (Kafka's topic and broker configs: defaults,
+//! validation, typed accessors) | `record_batch.rs` (batch validation, stamping, rebuilding) |
+//! `codecs.rs` (decompression for what the broker must look inside) | `server.rs` (listeners,
+//! framing) | `handlers/` (one file per API) | `hostile.rs` (a broker that answers badly, for
+//! client robustness tests).
 //!
 //! ```
 //! let cluster = ferrokafka_testkit::Cluster::builder().brokers(3).topic("orders", 6).start()?;

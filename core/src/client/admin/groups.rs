@@ -13,7 +13,7 @@ use kafka_protocol::messages::{
 };
 use kafka_protocol::protocol::StrBytes;
 
-use super::{kafka_result, retrying, topic_name, AdminClient, AdminOptions, PartitionResult};
+use super::{kafka_result, per_id, retrying, topic_name, AdminClient, AdminOptions, PartitionResult};
 use crate::client::coordinator::CoordinatorKind;
 use crate::error::{Error, ErrorKind, Result};
 use crate::net::versions::ours;
@@ -123,11 +123,9 @@ impl AdminClient {
 
     /// Describes groups: state, assignor, members and their assignments.
     pub async fn describe_consumer_groups(&self, ids: &[String], options: impl Into<AdminOptions>) -> Result<Vec<(String, Result<GroupDescription>)>> {
-        let options = options.into();
-        let deadline = options.deadline();
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            let r = retrying(deadline, || async {
+        let deadline = options.into().deadline();
+        Ok(per_id(ids, deadline, |id| async move {
+                let id = id.as_str();
                 let conn = self.group_coordinator(id).await?;
                 let version = conn.version::<DescribeGroupsRequest>(ours::DESCRIBE_GROUPS)?;
                 let resp = conn.send(&DescribeGroupsRequest::default().with_groups(vec![group_id(id)]), version).await?;
@@ -165,19 +163,14 @@ impl AdminClient {
                     coordinator: conn.addr().to_string(),
                 })
             })
-            .await;
-            out.push((id.clone(), r));
-        }
-        Ok(out)
+            .await)
     }
 
     /// Deletes groups (with their offsets); a group with members is NON_EMPTY_GROUP.
     pub async fn delete_consumer_groups(&self, ids: &[String], options: impl Into<AdminOptions>) -> Result<Vec<(String, Result<()>)>> {
-        let options = options.into();
-        let deadline = options.deadline();
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            let r = retrying(deadline, || async {
+        let deadline = options.into().deadline();
+        Ok(per_id(ids, deadline, |id| async move {
+                let id = id.as_str();
                 let conn = self.group_coordinator(id).await?;
                 let version = conn.version::<DeleteGroupsRequest>(ours::DELETE_GROUPS)?;
                 let resp = conn.send(&DeleteGroupsRequest::default().with_groups_names(vec![group_id(id)]), version).await?;
@@ -185,10 +178,7 @@ impl AdminClient {
                 coordinator_moved(code, id)?;
                 kafka_result(code, None, "delete group", id)
             })
-            .await;
-            out.push((id.clone(), r));
-        }
-        Ok(out)
+            .await)
     }
 
     /// A group's committed offsets: of `partitions`, or of every partition it committed (None).

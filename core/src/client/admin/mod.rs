@@ -597,6 +597,21 @@ fn in_order(names: impl Iterator<Item = String>, answers: Vec<(String, Result<()
         .collect()
 }
 
+/// Runs `call` for each id in turn (group ids, transactional ids: each at its own coordinator),
+/// each retried until `deadline`; one result per id, in order.
+pub(crate) async fn per_id<T, F, Fut>(ids: &[String], deadline: Instant, call: F) -> Vec<(String, Result<T>)>
+where
+    F: Fn(String) -> Fut,
+    Fut: Future<Output = Result<T>>,
+{
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let r = retrying(deadline, || call(id.clone())).await;
+        out.push((id.clone(), r));
+    }
+    out
+}
+
 /// Runs `attempt` until it succeeds, fails with a non-retriable error, or `deadline` passes
 /// (the last error is returned), backing off 100 ms doubling to 1 s between attempts.
 pub(crate) async fn retrying<T, F, Fut>(deadline: Instant, attempt: F) -> Result<T>

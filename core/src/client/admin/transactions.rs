@@ -8,7 +8,7 @@ use kafka_protocol::messages::describe_producers_request::TopicRequest;
 use kafka_protocol::messages::{DescribeProducersRequest, DescribeTransactionsRequest, ListTransactionsRequest, ProducerId, TransactionalId};
 use kafka_protocol::protocol::StrBytes;
 
-use super::{kafka_result, retrying, topic_name, AdminClient, AdminOptions, PartitionResult};
+use super::{kafka_result, per_id, retrying, topic_name, AdminClient, AdminOptions, PartitionResult};
 use crate::client::coordinator::CoordinatorKind;
 use crate::error::{Error, ErrorKind, Result};
 use crate::net::versions::ours;
@@ -130,12 +130,9 @@ impl AdminClient {
     /// Describes transactional ids: state, producer id and epoch, timeout, partitions of the
     /// open transaction. An unknown id is TRANSACTIONAL_ID_NOT_FOUND.
     pub async fn describe_transactions(&self, ids: &[String], options: impl Into<AdminOptions>) -> Result<Vec<(String, Result<TransactionDescription>)>> {
-        let options = options.into();
-        let deadline = options.deadline();
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            let r = retrying(deadline, || async {
-                let conn = self.client.find_coordinator(CoordinatorKind::Transaction, id).await?;
+        let deadline = options.into().deadline();
+        Ok(per_id(ids, deadline, |id| async move {
+                let conn = self.client.find_coordinator(CoordinatorKind::Transaction, &id).await?;
                 let version = conn.version::<DescribeTransactionsRequest>(ours::DESCRIBE_TRANSACTIONS)?;
                 let req = DescribeTransactionsRequest::default().with_transactional_ids(vec![TransactionalId(StrBytes::from_string(id.clone()))]);
                 let resp = conn.send(&req, version).await?;
@@ -144,7 +141,7 @@ impl AdminClient {
                     .into_iter()
                     .next()
                     .ok_or_else(|| Error::new(ErrorKind::BadMsg, format!("transactional id {id:?}: empty DescribeTransactions answer")))?;
-                kafka_result(t.error_code, None, "describe transactional id", id)?;
+                kafka_result(t.error_code, None, "describe transactional id", &id)?;
                 Ok(TransactionDescription {
                     transactional_id: t.transactional_id.0.to_string(),
                     state: t.transaction_state.to_string(),
@@ -155,9 +152,6 @@ impl AdminClient {
                     partitions: t.topics.into_iter().flat_map(|d| d.partitions.into_iter().map(move |p| (d.topic.0.to_string(), p))).collect(),
                 })
             })
-            .await;
-            out.push((id.clone(), r));
-        }
-        Ok(out)
+            .await)
     }
 }
