@@ -14,12 +14,14 @@ use std::collections::BTreeMap;
 /// Kafka's ConfigResource types.
 pub(crate) const RESOURCE_TOPIC: i8 = 2;
 pub(crate) const RESOURCE_BROKER: i8 = 4;
+pub(crate) const RESOURCE_GROUP: i8 = 32;
 
 /// DescribeConfigs config_source values.
 pub(crate) const SOURCE_DYNAMIC_TOPIC: i8 = 1;
 pub(crate) const SOURCE_DYNAMIC_BROKER: i8 = 2;
 pub(crate) const SOURCE_STATIC_BROKER: i8 = 4;
 pub(crate) const SOURCE_DEFAULT: i8 = 5;
+pub(crate) const SOURCE_GROUP: i8 = 8;
 
 /// DescribeConfigs config_type values (v3+).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,12 +39,17 @@ pub(crate) enum ConfigType {
 enum Rule {
     /// An integer of the type's range, at least this.
     AtLeast(i64),
+    /// An integer at least `min` (the config's own validator), then within the bounds two broker
+    /// configs set (Kafka's group configs: group.consumer.min.session.timeout.ms, ...).
+    Bounded { min: i64, lo: i64, hi: i64, lo_name: &'static str, hi_name: &'static str },
     /// A double in this range.
     Between(f64, f64),
     /// One of these (case-sensitive, as Kafka).
     OneOf(&'static [&'static str]),
     /// A comma-separated list, every element one of these.
     ListOf(&'static [&'static str]),
+    /// earliest, latest or by_duration:<ISO-8601 duration, not negative> (share.auto.offset.reset).
+    OffsetReset,
     Any,
 }
 
@@ -121,8 +128,58 @@ pub(crate) const BROKER_CONFIGS: &[(ConfigDef, bool)] = &[
     (def("transaction.max.timeout.ms", Int, "900000", Rule::Any, "Largest transaction.timeout.ms allowed."), false),
 ];
 
+const fn bounded(min: i64, lo: i64, hi: i64, lo_name: &'static str, hi_name: &'static str) -> Rule {
+    Rule::Bounded { min, lo, hi, lo_name, hi_name }
+}
+
+/// Kafka 4.3's group configurations (KIP-848 consumer groups, share and streams groups), with
+/// the bounds its default broker configs set. They are stored and described; the testkit runs
+/// classic groups only, which they do not govern.
+pub(crate) const GROUP_CONFIGS: &[ConfigDef] = &[
+    def("consumer.assignment.interval.ms", Int, "1000", Rule::AtLeast(0), "The interval between assignment updates for a consumer group."),
+    def("consumer.heartbeat.interval.ms", Int, "5000",
+        bounded(1, 5000, 15000, "group.consumer.min.heartbeat.interval.ms", "group.consumer.max.heartbeat.interval.ms"),
+        "The heartbeat interval given to the members of a consumer group."),
+    def("consumer.session.timeout.ms", Int, "45000",
+        bounded(1, 45000, 60000, "group.consumer.min.session.timeout.ms", "group.consumer.max.session.timeout.ms"),
+        "The timeout to detect client failures when using the consumer group protocol."),
+    def("share.assignment.interval.ms", Int, "1000", Rule::AtLeast(0), "The interval between assignment updates for a share group."),
+    def("share.auto.offset.reset", Str, "latest", Rule::OffsetReset, "The strategy to initialize the share-partition start offset."),
+    def("share.delivery.count.limit", Int, "5", bounded(2, 2, 10, "group.share.min.delivery.count.limit", "group.share.max.delivery.count.limit"),
+        "The maximum number of delivery attempts for a record delivered to a share group."),
+    def("share.heartbeat.interval.ms", Int, "5000",
+        bounded(1, 5000, 15000, "group.share.min.heartbeat.interval.ms", "group.share.max.heartbeat.interval.ms"),
+        "The heartbeat interval given to the members of a share group."),
+    def("share.isolation.level", Str, "read_uncommitted", Rule::OneOf(&["read_committed", "read_uncommitted"]),
+        "Controls how to read records written transactionally."),
+    def("share.partition.max.record.locks", Int, "2000",
+        bounded(100, 100, 10000, "group.share.min.partition.max.record.locks", "group.share.max.partition.max.record.locks"),
+        "Share-group record lock limit per share-partition."),
+    def("share.record.lock.duration.ms", Int, "30000",
+        bounded(1, 15000, 60000, "group.share.min.record.lock.duration.ms", "group.share.max.record.lock.duration.ms"),
+        "The record acquisition lock duration in milliseconds for share groups."),
+    def("share.renew.acknowledge.enable", Boolean, "true", Rule::Any, "Whether the renew acknowledge type is enabled for the share group."),
+    def("share.session.timeout.ms", Int, "45000",
+        bounded(1, 45000, 60000, "group.share.min.session.timeout.ms", "group.share.max.session.timeout.ms"),
+        "The timeout to detect client failures when using the share group protocol."),
+    def("streams.assignment.interval.ms", Int, "1000", Rule::AtLeast(0), "The interval between assignment updates for a streams group."),
+    def("streams.heartbeat.interval.ms", Int, "5000",
+        bounded(1, 5000, 15000, "group.streams.min.heartbeat.interval.ms", "group.streams.max.heartbeat.interval.ms"),
+        "The heartbeat interval given to the members of a streams group."),
+    def("streams.initial.rebalance.delay.ms", Int, "3000", Rule::AtLeast(0), "The delay of the first rebalance of a streams group."),
+    def("streams.num.standby.replicas", Int, "0", bounded(0, 0, 2, "group.streams.min.standby.replicas", "group.streams.max.standby.replicas"),
+        "The number of standby replicas for each task."),
+    def("streams.session.timeout.ms", Int, "45000",
+        bounded(1, 45000, 60000, "group.streams.min.session.timeout.ms", "group.streams.max.session.timeout.ms"),
+        "The timeout to detect client failures when using the streams group protocol."),
+];
+
 pub(crate) fn topic_def(name: &str) -> Option<&'static ConfigDef> {
     TOPIC_CONFIGS.iter().find(|d| d.name == name)
+}
+
+pub(crate) fn group_def(name: &str) -> Option<&'static ConfigDef> {
+    GROUP_CONFIGS.iter().find(|d| d.name == name)
 }
 
 pub(crate) fn broker_def(name: &str) -> Option<(&'static ConfigDef, bool)> {
@@ -144,10 +201,15 @@ impl ConfigDef {
                 if self.kind == Int && i32::try_from(n).is_err() {
                     return bad("Not a number of type INT".into());
                 }
-                if let Rule::AtLeast(min) = self.rule {
-                    if n < min {
-                        return bad(format!("Value must be at least {min}"));
+                match self.rule {
+                    Rule::AtLeast(min) | Rule::Bounded { min, .. } if n < min => return bad(format!("Value must be at least {min}")),
+                    Rule::Bounded { lo, lo_name, .. } if n < lo => {
+                        return Err(format!("{} must be greater than or equal to {lo_name}", self.name))
                     }
+                    Rule::Bounded { hi, hi_name, .. } if n > hi => {
+                        return Err(format!("{} must be less than or equal to {hi_name}", self.name))
+                    }
+                    _ => {}
                 }
             }
             Double => {
@@ -165,6 +227,21 @@ impl ConfigDef {
         match self.rule {
             Rule::OneOf(allowed) if self.kind != Boolean && !allowed.contains(&value) => {
                 bad(format!("String must be one of: {}", allowed.join(", ")))
+            }
+            Rule::OffsetReset => {
+                let duration = value.strip_prefix("by_duration:");
+                let ok = matches!(value, "earliest" | "latest")
+                    || duration.is_some_and(|d| {
+                        d.len() > 1 && d.starts_with('P') && d[1..].chars().all(|c| c.is_ascii_digit() || "DTHMS.".contains(c))
+                    });
+                if ok {
+                    Ok(())
+                } else {
+                    bad(format!(
+                        "Invalid value `{value}` for configuration {}. The value must be either 'earliest', 'latest' or of the format 'by_duration:<PnDTnHnMn.nS>'.",
+                        self.name
+                    ))
+                }
             }
             Rule::ListOf(allowed) => {
                 let items: Vec<&str> = value.split(',').map(str::trim).collect();
@@ -236,7 +313,7 @@ impl TopicConfigs {
             }
             ConfigOp::Append | ConfigOp::Subtract => {
                 if def.kind != List {
-                    return Err(format!("Config value append is not allowed for config key: {name}"));
+                    return Err(not_a_list(op, name));
                 }
                 let current = self.value(name).to_string();
                 let mut items: Vec<String> = current.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect();
@@ -322,6 +399,35 @@ mod tests {
     }
 
     #[test]
+    fn group_configs_have_kafkas_bounds() {
+        let mut set = BTreeMap::new();
+        let apply = |set: &mut BTreeMap<String, String>, k: &str, v: &str| apply_resource(RESOURCE_GROUP, set, k, ConfigOp::Set, Some(v)).map_err(|e| e.1);
+        assert_eq!(
+            apply(&mut set, "consumer.session.timeout.ms", "1000"),
+            Err("consumer.session.timeout.ms must be greater than or equal to group.consumer.min.session.timeout.ms".into())
+        );
+        assert_eq!(
+            apply(&mut set, "consumer.session.timeout.ms", "0"),
+            Err("Invalid value 0 for configuration consumer.session.timeout.ms: Value must be at least 1".into())
+        );
+        assert_eq!(
+            apply(&mut set, "streams.num.standby.replicas", "3"),
+            Err("streams.num.standby.replicas must be less than or equal to group.streams.max.standby.replicas".into())
+        );
+        assert!(apply(&mut set, "share.auto.offset.reset", "by_duration:-PT1H").is_err());
+        assert_eq!(apply(&mut set, "share.auto.offset.reset", "by_duration:PT1H"), Ok(()));
+        assert_eq!(apply(&mut set, "no.such", "1"), Err("Unknown group config name: no.such".into()));
+        assert_eq!(
+            apply_resource(RESOURCE_GROUP, &mut set, "consumer.session.timeout.ms", ConfigOp::Append, Some("1")).map_err(|e| e.1),
+            Err("Can't APPEND to key consumer.session.timeout.ms because its type is not LIST.".into())
+        );
+        apply(&mut set, "consumer.session.timeout.ms", "50000").expect("in bounds");
+        let described = describe_resource(RESOURCE_GROUP, &set, Some(&["consumer.session.timeout.ms", "consumer.heartbeat.interval.ms"]));
+        let got: Vec<(&str, &str, i8)> = described.iter().map(|d| (d.name, d.value.as_str(), d.source)).collect();
+        assert_eq!(got, vec![("consumer.heartbeat.interval.ms", "5000", SOURCE_DEFAULT), ("consumer.session.timeout.ms", "50000", SOURCE_GROUP)]);
+    }
+
+    #[test]
     fn incremental_operations() {
         let mut c = TopicConfigs::default();
         c.apply("cleanup.policy", ConfigOp::Append, Some("compact")).expect("append");
@@ -363,7 +469,7 @@ pub(crate) fn describe_topic(configs: &TopicConfigs, keys: Option<&[&str]>) -> V
 }
 
 /// A broker's configs: the dynamic ones with their overrides (`dynamic`), the others read-only.
-pub(crate) fn describe_broker(dynamic: &BTreeMap<String, String>, keys: Option<&[&str]>) -> Vec<Described> {
+fn describe_broker(dynamic: &BTreeMap<String, String>, keys: Option<&[&str]>) -> Vec<Described> {
     BROKER_CONFIGS
         .iter()
         .filter(|(d, _)| keys.is_none_or(|k| k.contains(&d.name)))
@@ -381,23 +487,55 @@ pub(crate) fn describe_broker(dynamic: &BTreeMap<String, String>, keys: Option<&
         .collect()
 }
 
-/// One change to a broker's dynamic configs: Kafka refuses names that are not dynamic.
-pub(crate) fn apply_broker(configs: &mut BTreeMap<String, String>, name: &str, op: ConfigOp, value: Option<&str>) -> Result<(), (i16, String)> {
-    let Some((def, dynamic)) = broker_def(name) else {
-        return Err((crate::error_code::INVALID_CONFIG, format!("Unknown broker config name: {name}")));
+/// Kafka's answer to APPEND or SUBTRACT on a config that is not a list.
+fn not_a_list(op: ConfigOp, name: &str) -> String {
+    let op = if op == ConfigOp::Append { "APPEND" } else { "SUBTRACT" };
+    format!("Can't {op} to key {name} because its type is not LIST.")
+}
+
+/// One change to the configs of a broker resource (only dynamic broker configs: Kafka refuses
+/// the others) or of a group resource.
+pub(crate) fn apply_resource(kind: i8, configs: &mut BTreeMap<String, String>, name: &str, op: ConfigOp, value: Option<&str>) -> Result<(), (i16, String)> {
+    use crate::error_code::{INVALID_CONFIG, INVALID_REQUEST};
+    let def = if kind == RESOURCE_GROUP {
+        group_def(name).ok_or_else(|| (INVALID_CONFIG, format!("Unknown group config name: {name}")))?
+    } else {
+        let Some((def, dynamic)) = broker_def(name) else {
+            return Err((INVALID_CONFIG, format!("Unknown broker config name: {name}")));
+        };
+        if !dynamic {
+            return Err((INVALID_REQUEST, format!("Cannot update these configs dynamically: Set({name})")));
+        }
+        def
     };
-    if !dynamic {
-        return Err((crate::error_code::INVALID_REQUEST, format!("Cannot update these configs dynamically: Set({name})")));
-    }
     match (op, value) {
         (ConfigOp::Delete, _) | (ConfigOp::Set, None) => {
             configs.remove(name);
         }
         (ConfigOp::Set, Some(v)) => {
-            def.validate(v).map_err(|m| (crate::error_code::INVALID_CONFIG, m))?;
+            def.validate(v).map_err(|m| (INVALID_CONFIG, m))?;
             configs.insert(name.to_string(), v.to_string());
         }
-        _ => return Err((crate::error_code::INVALID_CONFIG, format!("Config value append is not allowed for config key: {name}"))),
+        _ => return Err((INVALID_CONFIG, not_a_list(op, name))),
     }
     Ok(())
+}
+
+/// A broker's configs (the dynamic ones with what was set, the others read-only) or a group's.
+pub(crate) fn describe_resource(kind: i8, set: &BTreeMap<String, String>, keys: Option<&[&str]>) -> Vec<Described> {
+    if kind == RESOURCE_GROUP {
+        return GROUP_CONFIGS
+            .iter()
+            .filter(|d| keys.is_none_or(|k| k.contains(&d.name)))
+            .map(|d| Described {
+                name: d.name,
+                value: set.get(d.name).cloned().unwrap_or_else(|| d.default.to_string()),
+                read_only: false,
+                source: if set.contains_key(d.name) { SOURCE_GROUP } else { SOURCE_DEFAULT },
+                kind: d.kind,
+                doc: d.doc,
+            })
+            .collect();
+    }
+    describe_broker(set, keys)
 }

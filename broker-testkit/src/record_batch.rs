@@ -378,41 +378,43 @@ impl StoredBatch {
         self.base_offset + self.header.last_offset_delta as i64
     }
 
-    /// Offset and timestamp of the first record whose timestamp is >= `ts`, if any. Compressed
-    /// batches cannot be opened (no codecs compiled in): their base offset is returned when the batch
-    /// max timestamp qualifies, which a client treats as "start reading here".
-    pub(crate) fn first_at_or_after(&self, ts: i64) -> Option<(i64, i64)> {
-        if self.header.max_timestamp < ts {
+    /// Offset and timestamp of the first record at or after offset `from` (the log start: a
+    /// partly deleted batch keeps records below it) whose timestamp is >= `ts`, if any.
+    pub(crate) fn first_at_or_after(&self, ts: i64, from: i64) -> Option<(i64, i64)> {
+        if self.header.max_timestamp < ts || self.last_offset() < from {
             return None;
         }
-        if self.header.is_log_append_time() || self.header.compression() != 0 {
-            return Some((self.base_offset, self.header.max_timestamp));
-        }
-        self.records()
-            .find(|(_, t)| *t >= ts)
-            .or(Some((self.base_offset, self.header.max_timestamp)))
+        self.records().into_iter().find(|&(o, t)| o >= from && t >= ts)
     }
 
-    /// Offset of the record carrying the batch max timestamp (base offset for compressed batches).
+    /// Offset of the record carrying the batch max timestamp (as Kafka, also when the log start
+    /// has moved past it).
     pub(crate) fn offset_of_max_timestamp(&self) -> i64 {
-        if self.header.is_log_append_time() || self.header.compression() != 0 {
-            return self.base_offset;
-        }
-        self.records()
-            .find(|(_, t)| *t == self.header.max_timestamp)
-            .map_or(self.base_offset, |(o, _)| o)
+        self.records().into_iter().find(|&(_, t)| t == self.header.max_timestamp).map_or(self.base_offset, |(o, _)| o)
     }
 
-    /// (offset, timestamp) of each record of an uncompressed batch; stops at the first malformed one
-    /// (cannot happen for validated batches).
-    fn records(&self) -> impl Iterator<Item = (i64, i64)> + '_ {
-        let body = self.data.get(HEADER_LEN..).unwrap_or_default();
-        RecordIter::new(body).map_while(Result::ok).map(|r| {
-            (
-                self.base_offset + r.offset_delta as i64,
-                self.header.base_timestamp.saturating_add(r.timestamp_delta),
-            )
-        })
+    /// (offset, timestamp) of each record, compressed batches opened; LogAppendTime records all
+    /// carry the broker's time. Stops at the first malformed record (cannot happen for validated
+    /// batches); a batch that cannot be decompressed counts as its base offset at its max
+    /// timestamp, which a client treats as "start reading here".
+    fn records(&self) -> Vec<(i64, i64)> {
+        let fallback = vec![(self.base_offset, self.header.max_timestamp)];
+        let Ok(body) = crate::codecs::decompress(self.header.compression(), self.data.get(HEADER_LEN..).unwrap_or_default()) else {
+            return fallback;
+        };
+        let append_time = self.header.is_log_append_time();
+        let records: Vec<(i64, i64)> = RecordIter::new(&body)
+            .map_while(Result::ok)
+            .map(|r| {
+                let t = if append_time { self.header.max_timestamp } else { self.header.base_timestamp.saturating_add(r.timestamp_delta) };
+                (self.base_offset + r.offset_delta as i64, t)
+            })
+            .collect();
+        if records.is_empty() {
+            fallback
+        } else {
+            records
+        }
     }
 }
 
@@ -580,10 +582,13 @@ pub(crate) mod tests {
             data: stamp(&b, 50, 0),
             delete_horizon: None,
         };
-        assert_eq!(stored.first_at_or_after(0), Some((50, 1000)));
-        assert_eq!(stored.first_at_or_after(1005), Some((51, 1010)));
-        assert_eq!(stored.first_at_or_after(1020), Some((52, 1020)));
-        assert_eq!(stored.first_at_or_after(1021), None);
+        assert_eq!(stored.first_at_or_after(0, 0), Some((50, 1000)));
+        assert_eq!(stored.first_at_or_after(1005, 0), Some((51, 1010)));
+        assert_eq!(stored.first_at_or_after(1020, 0), Some((52, 1020)));
+        assert_eq!(stored.first_at_or_after(1021, 0), None);
+        // Records below the log start are not found.
+        assert_eq!(stored.first_at_or_after(0, 52), Some((52, 1020)));
+        assert_eq!(stored.first_at_or_after(0, 53), None);
         assert_eq!(stored.offset_of_max_timestamp(), 52);
     }
 

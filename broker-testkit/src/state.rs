@@ -323,9 +323,10 @@ struct Inner {
     transactions: HashMap<String, TxnMeta>,
     /// Producer id -> transactional id, for the partition-side checks.
     txn_by_pid: HashMap<i64, String>,
-    /// Dynamic broker configs set with (Incremental)AlterConfigs: resource name ("" for the
-    /// cluster default, else a node id) -> name -> value.
-    broker_configs: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
+    /// Configs set with (Incremental)AlterConfigs on brokers and groups: (resource type, name:
+    /// "" for the cluster-wide broker default, a node id, or a group id) -> name -> value.
+    /// Topics keep theirs on the topic.
+    resource_configs: std::collections::BTreeMap<(i8, String), std::collections::BTreeMap<String, String>>,
 }
 
 /// The state of one in-process cluster.
@@ -393,7 +394,7 @@ impl ClusterState {
                 id_counter: 0,
                 transactions: HashMap::new(),
                 txn_by_pid: HashMap::new(),
-                broker_configs: std::collections::BTreeMap::new(),
+                resource_configs: std::collections::BTreeMap::new(),
             }),
             id_seed,
             data_version: watch::Sender::new(0),
@@ -562,23 +563,26 @@ impl ClusterState {
         Ok(())
     }
 
-    /// The dynamic configs of a broker resource ("" or a node id).
-    pub(crate) fn broker_configs(&self, resource: &str) -> std::collections::BTreeMap<String, String> {
-        self.inner().broker_configs.get(resource).cloned().unwrap_or_default()
+    /// The configs set on a broker or group resource (`kind` is its resource type).
+    pub(crate) fn resource_configs(&self, kind: i8, name: &str) -> std::collections::BTreeMap<String, String> {
+        self.inner().resource_configs.get(&(kind, name.to_string())).cloned().unwrap_or_default()
     }
 
-    /// Changes a broker resource's dynamic configs with `change`, which validates.
-    pub(crate) fn alter_broker_configs(
+    /// Changes a broker or group resource's configs with `change`, which validates; all or
+    /// nothing.
+    pub(crate) fn alter_resource_configs(
         &self,
-        resource: &str,
+        kind: i8,
+        name: &str,
         validate_only: bool,
-        change: impl FnOnce(&mut std::collections::BTreeMap<String, String>) -> Result<(), PartitionError>,
-    ) -> Result<(), PartitionError> {
+        change: impl FnOnce(&mut std::collections::BTreeMap<String, String>) -> Result<(), (i16, String)>,
+    ) -> Result<(), (i16, String)> {
         let mut inner = self.inner();
-        let mut configs = inner.broker_configs.get(resource).cloned().unwrap_or_default();
+        let key = (kind, name.to_string());
+        let mut configs = inner.resource_configs.get(&key).cloned().unwrap_or_default();
         change(&mut configs)?;
         if !validate_only {
-            inner.broker_configs.insert(resource.to_string(), configs);
+            inner.resource_configs.insert(key, configs);
         }
         Ok(())
     }
@@ -863,7 +867,7 @@ impl ClusterState {
             ts if ts >= 0 => log
                 .batches
                 .iter()
-                .find_map(|b| b.first_at_or_after(ts))
+                .find_map(|b| b.first_at_or_after(ts, log.log_start))
                 .map_or((-1, -1), |(offset, t)| (t, offset)),
             other => {
                 return Err(PartitionError::with_message(

@@ -409,7 +409,7 @@ fn groups_describe(admin: &AdminClient, a: &Args, out: &mut Output) -> Result<()
             }
         }
         let queries: Vec<(String, i32, i64)> = rows.keys().map(|(t, p)| (t.clone(), *p, offset_spec::LATEST)).collect();
-        let ends = admin.list_offsets(&queries, a.timeout).map_err(fail_all)?;
+        let ends: Vec<ferrokafka::Result<i64>> = admin.list_offsets(&queries, a.timeout).map_err(fail_all)?.into_iter().map(|r| r.map(|o| o.offset)).collect();
         let _ = writeln!(out.text, "Group {group} ({}, {} members, assignor {:?}, coordinator {}):", d.state, d.members.len(), d.protocol, d.coordinator);
         let _ = writeln!(out.text, "{:<24} {:>9} {:>14} {:>14} {:>8}  CONSUMER-ID HOST CLIENT-ID", "TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG");
         let mut parts = Vec::new();
@@ -525,7 +525,7 @@ fn groups_reset(admin: &AdminClient, a: &Args, out: &mut Output) -> Result<(), F
     partitions.dedup();
     let query = |spec: i64| -> Result<Vec<i64>, Failure> {
         let q: Vec<(String, i32, i64)> = partitions.iter().map(|(t, p)| (t.clone(), *p, spec)).collect();
-        admin.list_offsets(&q, a.timeout).map_err(fail_all)?.into_iter().map(|r| r.map_err(fail_all)).collect()
+        admin.list_offsets(&q, a.timeout).map_err(fail_all)?.into_iter().map(|r| r.map(|o| o.offset).map_err(fail_all)).collect()
     };
     let earliest = query(offset_spec::EARLIEST)?;
     let latest = query(offset_spec::LATEST)?;

@@ -633,7 +633,7 @@ admin_calls! {
     fn describe_topics(names: &[String]) -> Vec<(String, Result<crate::client::metadata::TopicMetadata>)>;
     fn describe_cluster() -> admin::ClusterDescription;
     fn delete_records(before: &[(String, i32, i64)]) -> Vec<admin::PartitionResult<i64>>;
-    fn list_offsets(queries: &[(String, i32, i64)]) -> Vec<Result<i64>>;
+    fn list_offsets(queries: &[(String, i32, i64)]) -> Vec<Result<admin::ListedOffset>>;
     fn elect_leaders(unclean: bool, partitions: Option<&[(String, i32)]>) -> Vec<admin::PartitionResult<()>>;
     fn describe_configs(resources: &[admin::ConfigResource]) -> Vec<(admin::ConfigResource, Result<Vec<admin::ConfigEntry>>)>;
     fn alter_configs(changes: &[(admin::ConfigResource, Vec<(String, String)>)]) -> Vec<(admin::ConfigResource, Result<()>)>;

@@ -81,6 +81,14 @@ fn configs_are_described_and_altered() {
         let entries = described.into_iter().next().expect("one resource").1.expect("described");
         entries.into_iter().find(|e| e.name == name).unwrap_or_else(|| panic!("no config {name}"))
     };
+    // Kafka's controller applies a change and the broker that describes learns of it a moment
+    // later (KRaft's metadata log): wait for the value, with its source.
+    let becomes = |name: &str, want: &str| {
+        eventually(&format!("{name}={want}"), || {
+            let e = value(name);
+            (e.value.as_deref() == Some(want)).then_some(e)
+        })
+    };
     let default = value("retention.ms");
     assert_eq!((default.value.as_deref(), default.source, default.is_default), (Some("604800000"), ConfigSource::Default, true));
 
@@ -90,9 +98,8 @@ fn configs_are_described_and_altered() {
     ];
     let altered = a.incremental_alter_configs(&[(resource.clone(), ops)], T).expect("alter");
     assert!(altered[0].1.is_ok(), "{altered:?}");
-    let set = value("retention.ms");
-    assert_eq!((set.value.as_deref(), set.source), (Some("7200000"), ConfigSource::DynamicTopic));
-    assert_eq!(value("cleanup.policy").value.as_deref(), Some("delete,compact"));
+    assert_eq!(becomes("retention.ms", "7200000").source, ConfigSource::DynamicTopic);
+    becomes("cleanup.policy", "delete,compact");
 
     // One bad value and nothing changes.
     let bad = vec![AlterConfigOp::Set("retention.ms".into(), "1".into()), AlterConfigOp::Set("min.insync.replicas".into(), "zero".into())];
@@ -105,13 +112,13 @@ fn configs_are_described_and_altered() {
     a.incremental_alter_configs(&[(resource.clone(), delete.clone())], AdminOptions::from(T).validate_only(true)).expect("validate");
     assert_eq!(value("retention.ms").value.as_deref(), Some("7200000"));
     a.incremental_alter_configs(&[(resource.clone(), delete)], T).expect("delete");
-    assert_eq!(value("retention.ms").value.as_deref(), Some("604800000"));
+    assert_eq!(becomes("retention.ms", "604800000").source, ConfigSource::Default);
 
     // The legacy AlterConfigs replaces the whole set.
     let whole = a.alter_configs(&[(resource.clone(), vec![("max.message.bytes".into(), "500000".into())])], T).expect("alter");
     assert!(whole[0].1.is_ok(), "{whole:?}");
-    assert_eq!(value("max.message.bytes").value.as_deref(), Some("500000"));
-    assert_eq!(value("cleanup.policy").value.as_deref(), Some("delete"));
+    becomes("max.message.bytes", "500000");
+    becomes("cleanup.policy", "delete");
 
     // A broker's configs come from that broker.
     let cluster = a.describe_cluster(T).expect("describe cluster");
@@ -121,6 +128,30 @@ fn configs_are_described_and_altered() {
     let max = broker_entries.iter().find(|e| e.name == "message.max.bytes").expect("message.max.bytes");
     assert_eq!(max.value.as_deref(), Some("1048588"));
     assert_eq!(kind(&described[1].1), Some(ErrorKind::UnknownTopicOrPart));
+}
+
+#[test]
+fn group_configs_are_described_and_altered() {
+    let env = Env::new(1);
+    let a = admin(&env);
+    // Any group id: Kafka keeps configs for groups that do not exist (yet).
+    let group = ConfigResource::group(unique("admin-group-configs"));
+    let entry = |name: &str| {
+        let described = a.describe_configs(&[group.clone()], T).expect("describe");
+        described.into_iter().next().expect("one").1.expect("described").into_iter().find(|e| e.name == name).expect("entry")
+    };
+    let default = entry("consumer.session.timeout.ms");
+    assert_eq!((default.value.as_deref(), default.source), (Some("45000"), ConfigSource::Default));
+    let set = vec![AlterConfigOp::Set("consumer.session.timeout.ms".into(), "50000".into())];
+    assert!(a.incremental_alter_configs(&[(group.clone(), set)], T).expect("alter")[0].1.is_ok());
+    let changed = eventually("the group config set", || Some(entry("consumer.session.timeout.ms")).filter(|e| e.value.as_deref() == Some("50000")));
+    assert_eq!(changed.source, ConfigSource::Group);
+    // Outside the bounds the broker's configs set: INVALID_CONFIG, naming the bound.
+    let low = vec![AlterConfigOp::Set("consumer.session.timeout.ms".into(), "1000".into())];
+    let refused = a.incremental_alter_configs(&[(group.clone(), low)], T).expect("alter");
+    let e = refused[0].1.as_ref().expect_err("below the minimum");
+    assert_eq!(e.kind(), ErrorKind::InvalidConfig);
+    assert!(e.message().contains("group.consumer.min.session.timeout.ms"), "{e}");
 }
 
 #[test]
@@ -135,9 +166,16 @@ fn records_are_deleted_and_offsets_listed() {
     let offsets = a
         .list_offsets(&[(topic.clone(), 0, offset_spec::EARLIEST), (topic.clone(), 0, offset_spec::LATEST), (topic.clone(), 0, offset_spec::MAX_TIMESTAMP)], T)
         .expect("list offsets");
-    assert_eq!(offsets[0].as_ref().ok(), Some(&4));
-    assert_eq!(offsets[1].as_ref().ok(), Some(&10));
-    assert!(offsets[2].as_ref().is_ok_and(|o| (0..10).contains(o)), "{offsets:?}");
+    assert_eq!(offsets[0].as_ref().map(|o| o.offset).ok(), Some(4));
+    assert_eq!(offsets[1].as_ref().map(|o| o.offset).ok(), Some(10));
+    // The record with the highest timestamp, and that timestamp.
+    let max = offsets[2].as_ref().expect("max timestamp");
+    assert!((0..10).contains(&max.offset) && max.timestamp > 0, "{offsets:?}");
+    let by_time = a.list_offsets(&[(topic.clone(), 0, max.timestamp)], T).expect("by time");
+    let found = by_time[0].as_ref().expect("by time");
+    // By time, the first record at or after the log start with that timestamp or later (the
+    // max-timestamp answer may lie below the log start: Kafka does not move it).
+    assert!(found.timestamp >= max.timestamp && found.offset >= 4 && found.offset <= max.offset.max(4), "{found:?} {max:?}");
     // -1 deletes up to the high watermark.
     assert_eq!(a.delete_records(&[(topic.clone(), 0, -1)], T).expect("delete all")[0].1.as_ref().ok(), Some(&10));
 }

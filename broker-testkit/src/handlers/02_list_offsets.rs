@@ -5,9 +5,10 @@
 //! Behaviour: per partition, timestamp -1 (latest) gives the high watermark, -2 (earliest) and -4
 //! (earliest local) the log start offset, -3 (max timestamp) the record with the highest timestamp,
 //! -5 (latest tiered) -1 (nothing is tiered), and a timestamp >= 0 the first record whose timestamp
-//! is >= it, or offset -1 when there is none. Record timestamps are decoded from uncompressed
-//! batches; for a compressed batch (no codecs compiled in) its base offset and max timestamp are
-//! returned, which makes a consumer start at the right batch and skip nothing it should read.
+//! is >= it at or after the log start, or offset -1 when there is none. Record timestamps are
+//! decoded (compressed batches opened; LogAppendTime records carry the broker's time). As in
+//! Kafka, max timestamp may answer an offset below the log start after DeleteRecords (checked
+//! against Kafka 4.3).
 //! read_committed (isolation level 1, v2+): latest is the last stable offset.
 //! Leader epoch 0 from v4. A partition this broker does not lead gets NOT_LEADER_OR_FOLLOWER (6).
 //! A partition named more than once in one request is answered once, with INVALID_REQUEST (42), as

@@ -11,7 +11,9 @@
 //! answer; unknown keys are left out. An unknown topic is UNKNOWN_TOPIC_OR_PARTITION (3), an
 //! unknown broker id INVALID_REQUEST (42) as Kafka answers; other resource types INVALID_REQUEST.
 //!
-//! Not supported: group configs (type 32, KIP-848), broker loggers (type 8), client metrics (16).
+//! Groups (type 32): Kafka 4.3's group configs, GROUP_CONFIG (8) once set, for any group id.
+//!
+//! Not supported: broker loggers (type 8), client metrics (16).
 
 use kafka_protocol::messages::describe_configs_response::{DescribeConfigsResourceResult, DescribeConfigsResult, DescribeConfigsSynonym};
 use kafka_protocol::messages::{DescribeConfigsRequest, DescribeConfigsResponse};
@@ -36,10 +38,8 @@ pub(crate) fn handle(broker: &BrokerContext, version: i16, request: DescribeConf
                     .topic_configs(name)
                     .map(|c| configs::describe_topic(&c, keys.as_deref()))
                     .ok_or((ec::UNKNOWN_TOPIC_OR_PARTITION, format!("Topic {name} does not exist"))),
-                configs::RESOURCE_BROKER => match super::broker_resource(broker, name) {
-                    Ok(()) => Ok(configs::describe_broker(&cluster.broker_configs(name), keys.as_deref())),
-                    Err(e) => Err(e),
-                },
+                kind @ (configs::RESOURCE_BROKER | configs::RESOURCE_GROUP) => super::config_resource(broker, kind, name)
+                    .map(|()| configs::describe_resource(kind, &cluster.resource_configs(kind, name), keys.as_deref())),
                 other => Err((ec::INVALID_REQUEST, format!("resource type {other} is not supported by this broker"))),
             };
             let result = DescribeConfigsResult::default()

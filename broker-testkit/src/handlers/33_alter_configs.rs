@@ -7,10 +7,11 @@
 //! Topics: every name must be a topic config and every value valid, else INVALID_CONFIG (40) and
 //! nothing changes; configs that change behaviour (cleanup.policy, retention.*, max.message.bytes,
 //! message.timestamp.type, ...) apply from the next request on. Brokers: only dynamic broker
-//! configs (INVALID_REQUEST, 42, for the others). validate_only checks and changes nothing.
-//! Unknown topic: UNKNOWN_TOPIC_OR_PARTITION (3).
+//! configs (INVALID_REQUEST, 42, for the others). Groups (type 32): Kafka 4.3's group configs,
+//! any group id (it need not exist, as in Kafka), bounds as its default broker configs set.
+//! validate_only checks and changes nothing. Unknown topic: UNKNOWN_TOPIC_OR_PARTITION (3).
 //!
-//! Not supported: group, broker logger and client metrics resources (INVALID_REQUEST).
+//! Not supported: broker logger and client metrics resources (INVALID_REQUEST).
 
 use kafka_protocol::messages::alter_configs_response::AlterConfigsResourceResponse;
 use kafka_protocol::messages::{AlterConfigsRequest, AlterConfigsResponse};
@@ -19,7 +20,6 @@ use kafka_protocol::protocol::VersionRange;
 use super::{str_bytes, BrokerContext, Reply};
 use crate::configs::{self, ConfigOp, TopicConfigs};
 use crate::error_code as ec;
-use crate::state::PartitionError;
 
 pub(crate) const VERSIONS: VersionRange = VersionRange { min: 0, max: 2 };
 
@@ -38,17 +38,11 @@ pub(crate) fn handle(broker: &BrokerContext, version: i16, request: AlterConfigs
                         Ok(())
                     })
                     .map_err(|e| (e.code, e.message.unwrap_or_default())),
-                configs::RESOURCE_BROKER => super::broker_resource(broker, name).and_then(|()| {
-                    cluster
-                        .alter_broker_configs(name, request.validate_only, |current| {
-                            current.clear();
-                            for (k, v) in &pairs {
-                                configs::apply_broker(current, k, ConfigOp::Set, *v)
-                                    .map_err(|(code, m)| PartitionError { code, message: Some(m) })?;
-                            }
-                            Ok(())
-                        })
-                        .map_err(|e| (e.code, e.message.unwrap_or_default()))
+                kind @ (configs::RESOURCE_BROKER | configs::RESOURCE_GROUP) => super::config_resource(broker, kind, name).and_then(|()| {
+                    cluster.alter_resource_configs(kind, name, request.validate_only, |current| {
+                        current.clear();
+                        pairs.iter().try_for_each(|(k, v)| configs::apply_resource(kind, current, k, ConfigOp::Set, *v))
+                    })
                 }),
                 other => Err((ec::INVALID_REQUEST, format!("resource type {other} is not supported by this broker"))),
             };

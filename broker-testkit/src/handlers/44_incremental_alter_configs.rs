@@ -19,7 +19,6 @@ use kafka_protocol::protocol::VersionRange;
 use super::{str_bytes, BrokerContext, Reply};
 use crate::configs::{self, ConfigOp};
 use crate::error_code as ec;
-use crate::state::PartitionError;
 
 pub(crate) const VERSIONS: VersionRange = VersionRange { min: 0, max: 1 };
 
@@ -49,14 +48,10 @@ pub(crate) fn handle(broker: &BrokerContext, version: i16, request: IncrementalA
                         changes.iter().try_for_each(|(k, op, v)| current.apply(k, *op, *v))
                     })
                     .map_err(|e| (e.code, e.message.unwrap_or_default())),
-                (None, configs::RESOURCE_BROKER) => super::broker_resource(broker, name).and_then(|()| {
-                    cluster
-                        .alter_broker_configs(name, request.validate_only, |current| {
-                            changes.iter().try_for_each(|(k, op, v)| {
-                                configs::apply_broker(current, k, *op, *v).map_err(|(code, m)| PartitionError { code, message: Some(m) })
-                            })
-                        })
-                        .map_err(|e| (e.code, e.message.unwrap_or_default()))
+                (None, kind @ (configs::RESOURCE_BROKER | configs::RESOURCE_GROUP)) => super::config_resource(broker, kind, name).and_then(|()| {
+                    cluster.alter_resource_configs(kind, name, request.validate_only, |current| {
+                        changes.iter().try_for_each(|(k, op, v)| configs::apply_resource(kind, current, k, *op, *v))
+                    })
                 }),
                 (None, other) => Err((ec::INVALID_REQUEST, format!("resource type {other} is not supported by this broker"))),
             };

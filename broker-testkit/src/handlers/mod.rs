@@ -301,6 +301,18 @@ pub(crate) fn broker_resource(broker: &BrokerContext, name: &str) -> Result<(), 
     }
 }
 
+/// Checks the name of a broker resource (a node id, or "" for the cluster-wide default) or of a
+/// group resource (any non-empty group id: it need not exist, as in Kafka).
+pub(crate) fn config_resource(broker: &BrokerContext, kind: i8, name: &str) -> Result<(), (i16, String)> {
+    if kind == crate::configs::RESOURCE_BROKER {
+        return broker_resource(broker, name);
+    }
+    if name.is_empty() {
+        return Err((crate::error_code::INVALID_REQUEST, "Group resource must have a non-empty group id".into()));
+    }
+    Ok(())
+}
+
 /// A duration from a client's milliseconds (negative: zero).
 pub(crate) fn millis(ms: i32) -> std::time::Duration {
     std::time::Duration::from_millis(u64::try_from(ms).unwrap_or(0))

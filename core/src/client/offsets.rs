@@ -18,6 +18,15 @@ pub const LATEST: i64 = -1;
 /// One lookup: (topic, partition, timestamp or EARLIEST / LATEST).
 pub type OffsetQuery = (String, i32, i64);
 
+/// One ListOffsets answer: the offset, the timestamp of the record there (-1 for earliest and
+/// latest) and its leader epoch (-1 when the broker does not say).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListedOffset {
+    pub offset: i64,
+    pub timestamp: i64,
+    pub leader_epoch: i32,
+}
+
 /// Looks up offsets; one result per query, in order. An offset of -1 for a timestamp query
 /// means no record at or after it (as Kafka answers).
 pub async fn list_offsets(
@@ -26,7 +35,17 @@ pub async fn list_offsets(
     read_committed: bool,
     timeout: Duration,
 ) -> Vec<Result<i64>> {
-    let mut results: Vec<Option<Result<i64>>> = queries.iter().map(|_| None).collect();
+    list_offsets_detailed(client, queries, read_committed, timeout).await.into_iter().map(|r| r.map(|o| o.offset)).collect()
+}
+
+/// [`list_offsets`] with each answer's timestamp and leader epoch.
+pub async fn list_offsets_detailed(
+    client: &Client,
+    queries: &[OffsetQuery],
+    read_committed: bool,
+    timeout: Duration,
+) -> Vec<Result<ListedOffset>> {
+    let mut results: Vec<Option<Result<ListedOffset>>> = queries.iter().map(|_| None).collect();
     let mut by_leader: HashMap<i32, Vec<usize>> = HashMap::new();
     let mut missing: Vec<String> = Vec::new();
     for (i, (t, p, _)) in queries.iter().enumerate() {
@@ -105,7 +124,7 @@ async fn ask_leader(
     queries: &[OffsetQuery],
     idx: &[usize],
     read_committed: bool,
-) -> Result<Vec<(usize, Result<i64>)>> {
+) -> Result<Vec<(usize, Result<ListedOffset>)>> {
     let conn = client.connection(leader).await?;
     let version = conn.version::<ListOffsetsRequest>(ours::LIST_OFFSETS)?;
     let mut topics: Vec<ListOffsetsTopic> = Vec::new();
@@ -136,7 +155,7 @@ async fn ask_leader(
             .flat_map(|x| x.partitions.iter())
             .find(|x| x.partition_index == *p);
         let r = match found {
-            Some(x) if x.error_code == 0 => Ok(x.offset),
+            Some(x) if x.error_code == 0 => Ok(ListedOffset { offset: x.offset, timestamp: x.timestamp, leader_epoch: x.leader_epoch }),
             Some(x) => {
                 if matches!(ErrorKind::from_kafka_code(x.error_code), ErrorKind::NotLeaderOrFollower | ErrorKind::UnknownTopicOrPart) {
                     client.invalidate_topic(t);

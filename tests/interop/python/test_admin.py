@@ -1,7 +1,7 @@
 """The admin clients of confluent-kafka (librdkafka) and kafka-python, as independent judges of the broker's
 admin side: creating topics (configs, validate_only) and partitions, describing and altering configs (whole and
 incremental, with INVALID_CONFIG for a bad value), deleting records, describing the cluster, listing offsets and
-listing a group's committed offsets.
+listing a group's committed offsets, and group configs.
 
 Runs against the testkit (tests/interop/run.sh) and against Apache Kafka (scripts/kafka.sh test): every
 expectation here is Kafka's behaviour."""
@@ -45,6 +45,18 @@ def create(admin, topic, partitions=1, config=None):
 
 def topic_config(admin, topic):
     return result(admin.describe_configs([ConfigResource(ConfigResource.Type.TOPIC, topic)]))
+
+
+def config_becomes(admin, topic, name, value):
+    """The entry once it has `value`: Kafka's controller applies a change and the broker that
+    describes it learns of it a moment later."""
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        entry = topic_config(admin, topic)[name]
+        if entry.value == value:
+            return entry
+        assert time.monotonic() < deadline, f"{name} stayed {entry.value}, never {value}"
+        time.sleep(0.2)
 
 
 def produce(bootstrap, topic, n, partition=0):
@@ -104,9 +116,8 @@ def test_incremental_and_whole_alter_configs(admin, topic):
         ],
     )
     result(admin.incremental_alter_configs([set_retention]))
-    configs = topic_config(admin, topic)
-    assert configs["retention.ms"].value == "7200000"
-    assert configs["cleanup.policy"].value == "delete,compact"
+    config_becomes(admin, topic, "retention.ms", "7200000")
+    config_becomes(admin, topic, "cleanup.policy", "delete,compact")
     # A bad value changes nothing.
     bad = ConfigResource(
         ConfigResource.Type.TOPIC,
@@ -127,13 +138,12 @@ def test_incremental_and_whole_alter_configs(admin, topic):
         incremental_configs=[ConfigEntry("retention.ms", None, incremental_operation=AlterConfigOpType.DELETE)],
     )
     result(admin.incremental_alter_configs([delete]))
-    assert topic_config(admin, topic)["retention.ms"].value == "604800000"
+    config_becomes(admin, topic, "retention.ms", "604800000")
     # The legacy AlterConfigs replaces the whole set: what is not named goes back to its default.
     whole = ConfigResource(ConfigResource.Type.TOPIC, topic, set_config={"max.message.bytes": "500000"})
     result(admin.alter_configs([whole]))
-    configs = topic_config(admin, topic)
-    assert configs["max.message.bytes"].value == "500000"
-    assert configs["cleanup.policy"].value == "delete"
+    config_becomes(admin, topic, "max.message.bytes", "500000")
+    config_becomes(admin, topic, "cleanup.policy", "delete")
 
 
 def test_describe_cluster_and_broker_configs(admin):
@@ -218,9 +228,12 @@ def test_kafka_python_admin(bootstrap, topic):
         assert configs()["retention.bytes"] == "1048576"
         admin.alter_configs([KpConfigResource(ConfigResourceType.TOPIC, topic, configs={"retention.ms": "86400000"})])
         # kafka-python's alter_configs re-sends the other overrides (those DescribeConfigs reports as
-        # dynamic, not default), so both stay.
-        after = configs("modified")
-        assert after == {"retention.ms": "86400000", "retention.bytes": "1048576"}, after
+        # dynamic, not default), so both stay (once the describing broker has the change).
+        want = {"retention.ms": "86400000", "retention.bytes": "1048576"}
+        deadline = time.monotonic() + TIMEOUT
+        while (after := configs("modified")) != want:
+            assert time.monotonic() < deadline, after
+            time.sleep(0.2)
 
         group = f"{topic}-g"
         consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
@@ -230,3 +243,22 @@ def test_kafka_python_admin(bootstrap, topic):
         assert {tp.partition: om.offset for tp, om in offsets.items()} == {3: 11}
     finally:
         admin.close()
+
+
+def test_group_configs(admin, topic):
+    """Kafka 4.x group configs: any group id, Kafka's bounds, source GROUP_CONFIG once set."""
+    group = ConfigResource(ConfigResource.Type.GROUP, f"{topic}-g")
+    entry = lambda: result(admin.describe_configs([group]))["consumer.session.timeout.ms"]
+    assert (entry().value, entry().source) == ("45000", ConfigSource.DEFAULT_CONFIG.value)
+    change = [ConfigEntry("consumer.session.timeout.ms", "50000", incremental_operation=AlterConfigOpType.SET)]
+    result(admin.incremental_alter_configs([ConfigResource(ConfigResource.Type.GROUP, group.name, incremental_configs=change)]))
+    deadline = time.monotonic() + TIMEOUT
+    while entry().value != "50000":
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    assert entry().source == ConfigSource.GROUP_CONFIG.value
+    low = [ConfigEntry("consumer.session.timeout.ms", "1000", incremental_operation=AlterConfigOpType.SET)]
+    with pytest.raises(KafkaException) as refused:
+        result(admin.incremental_alter_configs([ConfigResource(ConfigResource.Type.GROUP, group.name, incremental_configs=low)]))
+    assert refused.value.args[0].code() == KafkaError.INVALID_CONFIG
+    assert "group.consumer.min.session.timeout.ms" in refused.value.args[0].str()

@@ -37,6 +37,7 @@ pub use configs::{AlterConfigOp, ConfigEntry, ConfigResource, ConfigSource, Reso
 pub use groups::{GroupDescription, GroupListing, GroupMember, GroupOffset};
 pub use transactions::{ProducerState, TransactionDescription, TransactionListing};
 
+pub use super::offsets::ListedOffset;
 use super::{Client, Metadata};
 use crate::client::metadata::{BrokerMetadata, TopicMetadata};
 use crate::config::ClientConfig;
@@ -400,11 +401,11 @@ impl AdminClient {
         Ok(answers)
     }
 
-    /// Offsets by [`offset_spec`] or timestamp, one result per query, in order; isolation per
-    /// `options.read_committed`.
-    pub async fn list_offsets(&self, queries: &[(String, i32, i64)], options: impl Into<AdminOptions>) -> Result<Vec<Result<i64>>> {
+    /// Offsets by [`offset_spec`] or timestamp, one result per query, in order, each with the
+    /// record's timestamp and leader epoch; isolation per `options.read_committed`.
+    pub async fn list_offsets(&self, queries: &[(String, i32, i64)], options: impl Into<AdminOptions>) -> Result<Vec<Result<ListedOffset>>> {
         let options = options.into();
-        Ok(super::offsets::list_offsets(&self.client, queries, options.read_committed, options.request_timeout).await)
+        Ok(super::offsets::list_offsets_detailed(&self.client, queries, options.read_committed, options.request_timeout).await)
     }
 
     /// Elects leaders: `unclean` false for the preferred replica (ELECTION_NOT_NEEDED where it
