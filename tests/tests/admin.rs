@@ -128,6 +128,21 @@ fn configs_are_described_and_altered() {
     let max = broker_entries.iter().find(|e| e.name == "message.max.bytes").expect("message.max.bytes");
     assert_eq!(max.value.as_deref(), Some("1048588"));
     assert_eq!(kind(&described[1].1), Some(ErrorKind::UnknownTopicOrPart));
+
+    // A dynamic broker config set on that broker, then deleted.
+    let broker = ConfigResource::broker(cluster.brokers[0].id);
+    let broker_value = |name: &str| {
+        let described = a.describe_configs(&[broker.clone()], T).expect("describe");
+        let entries = described.into_iter().next().expect("one").1.expect("broker configs");
+        entries.into_iter().find(|e| e.name == name).expect("entry")
+    };
+    let set = vec![AlterConfigOp::Set("message.max.bytes".into(), "2000000".into())];
+    assert!(a.incremental_alter_configs(&[(broker.clone(), set)], T).expect("alter")[0].1.is_ok());
+    let changed = eventually("message.max.bytes set", || Some(broker_value("message.max.bytes")).filter(|e| e.value.as_deref() == Some("2000000")));
+    assert_eq!(changed.source, ConfigSource::DynamicBroker);
+    let delete = vec![AlterConfigOp::Delete("message.max.bytes".into())];
+    assert!(a.incremental_alter_configs(&[(broker.clone(), delete)], T).expect("alter")[0].1.is_ok());
+    eventually("message.max.bytes back", || Some(broker_value("message.max.bytes")).filter(|e| e.value.as_deref() == Some("1048588")));
 }
 
 #[test]

@@ -81,7 +81,13 @@ fn killed_mid_stream_and_restarted_the_output_holds_each_input_exactly_once() {
     let status = second.wait().expect("second instance");
     assert!(status.success(), "the second instance failed");
 
-    let got = read_all(&env, &output, 2, "read_committed");
+    // Kafka answers the last EndTxn in PrepareCommit and writes its markers a moment later.
+    let deadline = Instant::now() + T;
+    let mut got = read_all(&env, &output, 2, "read_committed");
+    while got.len() < N && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(200));
+        got = read_all(&env, &output, 2, "read_committed");
+    }
     let distinct: HashSet<&String> = got.iter().collect();
     assert_eq!(distinct.len(), N, "every input record reached the output");
     assert_eq!(got.len(), N, "and none twice ({} records)", got.len());

@@ -59,7 +59,12 @@ test('producer.transaction() with sendOffsets commits output and offsets togethe
     await consumer.disconnect()
     await producer.disconnect()
   }
-  const values = readWithKcat(dst, 0).map((line) => line.split(' ')[2])
+  // Kafka answers the last EndTxn in PrepareCommit and writes its markers a moment later.
+  let values = []
+  for (const deadline = Date.now() + 30000; ; await new Promise((resolve) => setTimeout(resolve, 200))) {
+    values = readWithKcat(dst, 0).map((line) => line.split(' ')[2])
+    if (values.length >= COUNT || Date.now() > deadline) break
+  }
   assert.deepEqual(values, Array.from({ length: COUNT }, (_, i) => `V${i}`))
   const [offsets] = await admin.fetchOffsets({ groupId, topics: [src] })
   assert.deepEqual(offsets.partitions.map((p) => p.offset), [String(COUNT)])
