@@ -333,15 +333,16 @@ pub(crate) struct StoredBatch {
 /// verbatim: same base offset, base timestamp, producer id, epoch, base sequence and last offset
 /// delta (Kafka keeps the batch's last offset too, so the producer state and the log's
 /// contiguity survive compaction); uncompressed; record count and max timestamp from what is
-/// kept (for LogAppendTime the broker's timestamp stays); CRC recomputed. `kept` must not be
-/// empty (an empty batch is dropped instead).
+/// kept (for LogAppendTime the broker's timestamp stays, and an empty batch keeps its max
+/// timestamp); CRC recomputed. `kept` may be empty: the log's last batch stays as an empty
+/// batch, as Kafka keeps them.
 pub(crate) fn rebuild(original: &[u8], kept: &[RecordInfo<'_>]) -> (Vec<u8>, BatchHeader) {
     let header = read_header(original);
     let body_len: usize = kept.iter().map(|r| r.raw.len()).sum();
     let mut out = Vec::with_capacity(HEADER_LEN + body_len);
     out.extend_from_slice(&original[..HEADER_LEN]);
     let attributes = header.attributes & !ATTR_COMPRESSION_MASK;
-    let max_timestamp = if header.is_log_append_time() {
+    let max_timestamp = if header.is_log_append_time() || kept.is_empty() {
         header.max_timestamp
     } else {
         let base = header.base_timestamp;

@@ -46,7 +46,7 @@ pub const USAGE: &str = "Admin commands (kafka-topics.sh and kafka-consumer-grou
   ferrokafka records delete TOPIC:PARTITION:OFFSET...   (OFFSET -1: up to the end)
 Common options: -b <brokers>  -X <prop=value>  -F <config file>  -J (JSON)  -m <timeout s, default 30>  -q
 groups reset only shows the new offsets unless --execute is given. --to-datetime takes ms since
-the epoch or YYYY-MM-DDTHH:MM:SS[.mmm] (UTC).
+the epoch or YYYY-MM-DDTHH:MM:SS[.mmm][Z|+HH:MM|-HH:MM] (no zone: UTC).
 ";
 
 struct Args {
@@ -545,14 +545,15 @@ fn groups_reset(admin: &AdminClient, a: &Args, out: &mut Output) -> Result<(), F
             Target::Shift(n) => committed.get(tp).copied().filter(|c| *c >= 0).unwrap_or(lo).saturating_add(n),
         };
         // Out of range is clamped to the log, as kafka-consumer-groups.sh does.
-        plan.push((tp.clone(), new.clamp(lo, hi)));
+        // (max then min: earliest and latest come from two lookups, and a log truncated in
+        // between may give earliest > latest, which clamp would panic on.)
+        plan.push((tp.clone(), new.max(lo).min(hi)));
     }
     let execute = a.flag("execute") && !a.flag("dry-run");
     let results: Vec<ferrokafka::Result<()>> = if execute {
         let offsets: Vec<(String, i32, i64)> = plan.iter().map(|((t, p), o)| (t.clone(), *p, *o)).collect();
-        let answers: BTreeMap<(String, i32), ferrokafka::Result<()>> = admin.alter_consumer_group_offsets(group, &offsets, a.timeout).map_err(fail_all)?.into_iter().collect();
-        let mut answers = answers;
-        plan.iter().map(|(tp, _)| answers.remove(tp).unwrap_or(Ok(()))).collect()
+        // One answer per partition, in the plan's order (the core says which one it lacks).
+        admin.alter_consumer_group_offsets(group, &offsets, a.timeout).map_err(fail_all)?.into_iter().map(|(_, r)| r).collect()
     } else {
         plan.iter().map(|_| Ok(())).collect()
     };
@@ -598,32 +599,65 @@ fn records_delete(admin: &AdminClient, a: &Args, out: &mut Output) -> Result<(),
     Ok(())
 }
 
-/// Milliseconds since the epoch, or YYYY-MM-DDTHH:MM:SS[.mmm][Z] in UTC.
+/// Milliseconds since the epoch, or YYYY-MM-DDTHH:MM:SS[.mmm] with an optional zone: Z or
+/// +HH:MM / -HH:MM (none: UTC). Strict: every field must be in range and the result at or
+/// after the epoch (a negative time would read as one of ListOffsets' special offsets).
 fn parse_time(s: &str) -> Option<i64> {
-    if let Ok(ms) = s.parse::<i64>() {
-        return Some(ms);
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        return s.parse::<i64>().ok();
     }
-    let s = s.strip_suffix('Z').unwrap_or(s);
-    let (date, time) = s.split_once('T')?;
-    let mut d = date.split('-').map(|x| x.parse::<i64>().ok());
-    let (y, m, day) = (d.next()??, d.next()??, d.next()??);
-    let (hms, millis) = match time.split_once('.') {
-        Some((hms, frac)) => (hms, format!("{frac:0<3}").get(..3)?.parse::<i64>().ok()?),
-        None => (time, 0),
+    let number = |t: &str, digits: usize| -> Option<i64> {
+        (t.len() == digits && t.bytes().all(|b| b.is_ascii_digit())).then(|| t.parse().ok()).flatten()
     };
-    let mut t = hms.split(':').map(|x| x.parse::<i64>().ok());
-    let (h, min, sec) = (t.next()??, t.next()??, t.next().flatten().unwrap_or(0));
-    if !(1..=12).contains(&m) || !(1..=31).contains(&day) || h > 23 || min > 59 || sec > 60 {
+    let (date, time) = s.split_once('T')?;
+    // The zone: Z, or a sign and HH:MM after the seconds.
+    let (time, zone_minutes) = if let Some(t) = time.strip_suffix('Z') {
+        (t, 0)
+    } else if let Some(at) = time.rfind(['+', '-']) {
+        let (t, zone) = time.split_at(at);
+        let sign = if zone.starts_with('-') { -1 } else { 1 };
+        let (h, m) = zone[1..].split_once(':')?;
+        let (h, m) = (number(h, 2)?, number(m, 2)?);
+        if h > 23 || m > 59 {
+            return None;
+        }
+        (t, sign * (h * 60 + m))
+    } else {
+        (time, 0)
+    };
+    let mut d = date.split('-');
+    let (y, m, day) = (number(d.next()?, 4)?, number(d.next()?, 2)?, number(d.next()?, 2)?);
+    if d.next().is_some() {
         return None;
     }
-    // Days from the civil date (Howard Hinnant's algorithm).
-    let (y, m) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * m + 2) / 5 + day - 1;
+    let (hms, millis) = match time.split_once('.') {
+        Some((hms, frac)) if (1..=3).contains(&frac.len()) => (hms, number(frac, frac.len())? * 10_i64.pow(3 - frac.len() as u32)),
+        Some(_) => return None,
+        None => (time, 0),
+    };
+    let mut t = hms.split(':');
+    let (h, min) = (number(t.next()?, 2)?, number(t.next()?, 2)?);
+    let sec = match t.next() {
+        Some(x) => number(x, 2)?,
+        None => 0,
+    };
+    if t.next().is_some() {
+        return None;
+    }
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days_in_month = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    if !(1..=12).contains(&m) || day < 1 || day > days_in_month[(m - 1) as usize] || h > 23 || min > 59 || sec > 59 {
+        return None;
+    }
+    // Days from the civil date (Howard Hinnant's algorithm); the year has 4 digits, so no overflow.
+    let (yy, mm) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
+    let era = yy.div_euclid(400);
+    let yoe = yy - era * 400;
+    let doy = (153 * mm + 2) / 5 + day - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     let days = era * 146_097 + doe - 719_468;
-    Some(((days * 24 + h) * 60 + min) * 60_000 + sec * 1000 + millis)
+    let ms = ((days * 24 + h) * 60 + min - zone_minutes) * 60_000 + sec * 1000 + millis;
+    (ms >= 0).then_some(ms)
 }
 
 #[cfg(test)]
@@ -636,7 +670,21 @@ mod tests {
         assert_eq!(parse_time("1970-01-01T00:00:00"), Some(0));
         assert_eq!(parse_time("2026-12-04T10:30:00.5Z"), Some(1_796_380_200_500));
         assert_eq!(parse_time("2000-02-29T23:59:59"), Some(951_868_799_000));
-        assert_eq!(parse_time("2026-13-01T00:00:00"), None);
-        assert_eq!(parse_time("yesterday"), None);
+        assert_eq!(parse_time("2026-12-04T12:30:00.5+02:00"), Some(1_796_380_200_500));
+        assert_eq!(parse_time("2026-12-04T10:30"), Some(1_796_380_200_000));
+        for bad in [
+            "2026-13-01T00:00:00",
+            "yesterday",
+            "2024-05-01T10:30:xx",
+            "2026-02-29T00:00:00",
+            "2026-01-01T-1:00:00",
+            "2026-01-01T10:00:00.-5",
+            "1969-12-31T23:59:59.999",
+            "2026-01-01T10:00:00:00",
+            "2026-01-01T10:00:00+25:00",
+            "-5",
+        ] {
+            assert_eq!(parse_time(bad), None, "{bad}");
+        }
     }
 }

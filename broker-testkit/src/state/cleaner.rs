@@ -50,13 +50,16 @@ impl PartitionLog {
             drop = self.batches.iter().take_while(|b| b.header.max_timestamp < horizon).count();
         }
         if let Some(limit) = configs.retention_bytes() {
+            // As Kafka: a batch (its segment) goes only while what remains stays at or above
+            // retention.bytes, so the partition never shrinks below the limit.
             let mut total: i64 = self.batches.iter().map(|b| b.data.len() as i64).sum();
             let mut by_size = 0;
             for b in &self.batches {
-                if total <= limit {
+                let len = b.data.len() as i64;
+                if total - len < limit {
                     break;
                 }
-                total -= b.data.len() as i64;
+                total -= len;
                 by_size += 1;
             }
             drop = drop.max(by_size);
@@ -69,33 +72,47 @@ impl PartitionLog {
         self.truncate_front(start);
     }
 
-    fn compact(&mut self, configs: &TopicConfigs, now: i64, stats: &mut CleanerStats) -> Result<(), String> {
+    /// Compacts the cleanable batches. Returns whether some batch was left for later (too young
+    /// for min.compaction.lag.ms, or at or above the last stable offset): the partition then
+    /// stays due for the next pass.
+    fn compact(&mut self, configs: &TopicConfigs, now: i64, stats: &mut CleanerStats) -> Result<bool, String> {
         if !configs.compacted() {
-            return Ok(());
+            return Ok(false);
         }
         let stable = self.last_stable_offset();
         let lag_horizon = now.saturating_sub(configs.min_compaction_lag_ms());
-        let cleanable = |b: &StoredBatch| {
-            b.base_offset < stable && !b.header.is_transactional() && !b.header.is_control() && b.header.max_timestamp <= lag_horizon
-        };
-        let bodies: Vec<Option<Vec<u8>>> =
-            self.batches.iter().map(|b| if cleanable(b) { body(b).map(Some) } else { Ok(None) }).collect::<Result<_, _>>()?;
-        // The newest offset of every key in the cleanable part.
+        let permanent = |b: &StoredBatch| b.header.is_transactional() || b.header.is_control();
+        let later = |b: &StoredBatch| b.base_offset >= stable || b.header.max_timestamp > lag_horizon;
+        let cleanable = |b: &StoredBatch| !permanent(b) && !later(b);
+        let deferred = self.batches.iter().any(|b| !permanent(b) && later(b));
+        let bodies: Vec<Option<Vec<u8>>> = self
+            .batches
+            .iter()
+            .map(|b| if b.header.is_control() { Ok(None) } else { body(b).map(Some) })
+            .collect::<Result<_, _>>()?;
+        // The newest offset of every key in the cleanable part, and the keys that batches not
+        // cleaned here hold: a tombstone for one of those must stay, or the older value would
+        // come back.
         let mut latest: HashMap<&[u8], i64> = HashMap::new();
+        let mut held: std::collections::HashSet<&[u8]> = std::collections::HashSet::new();
         for (b, body) in self.batches.iter().zip(&bodies) {
             let Some(body) = body else { continue };
             for r in RecordIter::new(body) {
                 let r = r?;
-                if let Some(key) = r.key {
+                let Some(key) = r.key else { continue };
+                if cleanable(b) {
                     latest.insert(key, b.base_offset + i64::from(r.offset_delta));
+                } else {
+                    held.insert(key);
                 }
             }
         }
         let delete_retention = configs.delete_retention_ms();
-        let mut rebuilt: Vec<Option<StoredBatch>> = Vec::with_capacity(self.batches.len());
-        for (b, body) in self.batches.iter().zip(&bodies) {
-            let Some(body) = body else {
-                rebuilt.push(Some(b.clone()));
+        let last = self.batches.len().saturating_sub(1);
+        let mut rebuilt: Vec<StoredBatch> = Vec::with_capacity(self.batches.len());
+        for (i, (b, body)) in self.batches.iter().zip(&bodies).enumerate() {
+            let (Some(body), true) = (body, cleanable(b)) else {
+                rebuilt.push(b.clone());
                 continue;
             };
             let mut kept = Vec::new();
@@ -105,7 +122,8 @@ impl PartitionLog {
                 let r = r?;
                 let offset = b.base_offset + i64::from(r.offset_delta);
                 let newest = r.key.is_some_and(|k| latest.get(k) == Some(&offset));
-                let expired_tombstone = r.value_is_null && b.delete_horizon.is_some_and(|h| now >= h);
+                let expired_tombstone =
+                    r.value_is_null && b.delete_horizon.is_some_and(|h| now >= h) && r.key.is_some_and(|k| !held.contains(k));
                 if newest && !expired_tombstone {
                     has_tombstone |= r.value_is_null;
                     kept.push(r);
@@ -114,30 +132,26 @@ impl PartitionLog {
                 }
             }
             stats.records_compacted += removed;
-            let horizon = match b.delete_horizon {
-                None if has_tombstone => Some(now.saturating_add(delete_retention)),
-                h => h,
-            };
+            // The horizon is set by the first pass that sees a tombstone, and cleared once the
+            // batch holds none (or every later pass would open it again).
+            let horizon = if has_tombstone { b.delete_horizon.or(Some(now.saturating_add(delete_retention))) } else { None };
             if removed == 0 {
                 let mut same = b.clone();
                 same.delete_horizon = horizon;
-                rebuilt.push(Some(same));
+                rebuilt.push(same);
                 continue;
             }
-            if kept.is_empty() {
-                rebuilt.push(None);
+            // A batch left empty goes, except the last one: it ends the log at the high
+            // watermark (Kafka keeps empty batches too), so a fetch there finds a batch to
+            // step over instead of nothing, forever.
+            if kept.is_empty() && i != last {
                 continue;
             }
             let (data, header) = record_batch::rebuild(&b.data, &kept);
-            rebuilt.push(Some(StoredBatch {
-                base_offset: b.base_offset,
-                header,
-                data: data.into(),
-                delete_horizon: horizon,
-            }));
+            rebuilt.push(StoredBatch { base_offset: b.base_offset, header, data: data.into(), delete_horizon: horizon });
         }
-        self.batches = rebuilt.into_iter().flatten().collect();
-        Ok(())
+        self.batches = rebuilt;
+        Ok(deferred)
     }
 
     /// Whether a periodic pass has anything to do here: new batches since the last one, or a
@@ -162,11 +176,16 @@ impl ClusterState {
                     continue;
                 }
                 log.apply_retention(&configs, now, &mut stats);
-                if let Err(e) = log.compact(&configs, now, &mut stats) {
-                    // A batch the broker cannot open stays as it is; the log is never lost.
-                    eprintln!("ferrokafka-testkit: cannot compact {name}[{p}]: {e}");
+                match log.compact(&configs, now, &mut stats) {
+                    Ok(false) => log.cleaned_to = log.next_offset,
+                    // Some batches were too young or not yet stable: due again next pass.
+                    Ok(true) => {}
+                    Err(e) => {
+                        // A batch the broker cannot open stays as it is; the log is never lost.
+                        eprintln!("ferrokafka-testkit: cannot compact {name}[{p}]: {e}");
+                        log.cleaned_to = log.next_offset;
+                    }
                 }
-                log.cleaned_to = log.next_offset;
             }
         }
         drop(inner);
@@ -257,6 +276,43 @@ mod tests {
     }
 
     #[test]
+    fn the_last_batch_stays_when_compaction_empties_it() {
+        let c = cluster(&[("cleanup.policy", "compact"), ("delete.retention.ms", "0")]);
+        let then = super::super::clock_ms() - 1000;
+        append(&c, then, &[(Some(b"a"), Some(b"1"))]).expect("append");
+        append(&c, then, &[(Some(b"a"), None)]).expect("tombstone");
+        c.clean_logs(true);
+        c.clean_logs(true);
+        assert_eq!(contents(&c), vec![], "a and its tombstone are gone");
+        assert_eq!(c.offsets(1, "t", 0), Ok((2, 0)));
+        // A fetch at the end of what was removed finds the empty batch to step over.
+        let read = c.read(1, "t", 0, 1, ReadLimits::new(1 << 20, true, false)).expect("read");
+        assert_eq!(read.batches.len(), 1);
+        let header = record_batch::validate_produce_batch(&read.batches[0]).map(|h| (h.record_count, h.last_offset_delta));
+        assert!(matches!(header, Ok((0, 0)) | Err(_)), "an empty batch: {header:?}");
+        assert_eq!(i64::from_be_bytes(read.batches[0][..8].try_into().expect("8 bytes")), 1);
+    }
+
+    #[test]
+    fn a_tombstone_stays_while_a_transactional_value_of_its_key_does() {
+        use crate::state::ProducerRef;
+        let c = cluster(&[("cleanup.policy", "compact"), ("delete.retention.ms", "0")]);
+        let (producer_id, epoch) = c.init_transactional("tx", 60_000, None).expect("init");
+        let p = ProducerRef { producer_id, epoch };
+        c.add_partitions_to_txn("tx", p, &[("t".into(), 0)]).expect("add");
+        let then = super::super::clock_ms() - 1000;
+        c.append(1, "t", 0, &encode_batch(0x10, producer_id, epoch, 0, then, 1, &[(Some(b"k"), Some(b"1"))])).expect("txn append");
+        c.end_txn("tx", p, true).expect("commit");
+        append(&c, then, &[(Some(b"k"), None)]).expect("tombstone");
+        append(&c, then, &[(Some(b"z"), Some(b"1"))]).expect("a later batch");
+        c.clean_logs(true);
+        c.clean_logs(true);
+        // Transactional batches are not compacted here; removing the tombstone would bring k=1 back.
+        let kept: Vec<(i64, String, Option<String>)> = contents(&c).into_iter().filter(|(_, k, _)| k == "k").collect();
+        assert_eq!(kept, vec![(0, "k".into(), Some("1".into())), (2, "k".into(), None)]);
+    }
+
+    #[test]
     fn compaction_waits_for_min_compaction_lag() {
         let c = cluster(&[("cleanup.policy", "compact"), ("min.compaction.lag.ms", "3600000")]);
         let now = super::super::clock_ms();
@@ -284,9 +340,10 @@ mod tests {
         for _ in 0..4 {
             append(&c, now, &[(None, Some(b"x"))]).expect("append");
         }
-        // Each one-record batch is 70 bytes: only the last fits in 100.
-        assert_eq!(c.clean_logs(false).batches_deleted, 3);
-        assert_eq!(c.offsets(1, "t", 0), Ok((4, 3)));
+        // Each one-record batch is 70 bytes: as Kafka, the partition keeps at least the limit
+        // (two batches, 140 bytes; one would leave 70 < 100).
+        assert_eq!(c.clean_logs(false).batches_deleted, 2);
+        assert_eq!(c.offsets(1, "t", 0), Ok((4, 2)));
     }
 
     #[test]

@@ -38,8 +38,9 @@ pub async fn list_offsets(
     list_offsets_detailed(client, queries, read_committed, timeout).await.into_iter().map(|r| r.map(|o| o.offset)).collect()
 }
 
-/// [`list_offsets`] with each answer's timestamp and leader epoch.
-pub async fn list_offsets_detailed(
+/// [`list_offsets`] with each answer's timestamp and leader epoch (the admin client has its own,
+/// which retries leader moves).
+async fn list_offsets_detailed(
     client: &Client,
     queries: &[OffsetQuery],
     read_committed: bool,

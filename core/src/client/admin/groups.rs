@@ -13,7 +13,7 @@ use kafka_protocol::messages::{
 };
 use kafka_protocol::protocol::StrBytes;
 
-use super::{kafka_result, per_id, retrying, topic_name, AdminClient, AdminOptions, PartitionResult};
+use super::{every_broker, in_asked_order, kafka_result, per_id, retrying, topic_name, AdminClient, AdminOptions, PartitionResult};
 use crate::client::coordinator::CoordinatorKind;
 use crate::error::{Error, ErrorKind, Result};
 use crate::net::versions::ours;
@@ -90,13 +90,11 @@ impl AdminClient {
     pub async fn list_consumer_groups(&self, options: impl Into<AdminOptions>) -> Result<(Vec<GroupListing>, Vec<Error>)> {
         let options = options.into();
         let deadline = options.deadline();
-        let meta = self.client.fetch_metadata(Some(&[]), false, options.request_timeout).await?;
         let req = ListGroupsRequest::default().with_states_filter(options.group_states.iter().map(|s| StrBytes::from_string(s.clone())).collect());
-        let mut groups = Vec::new();
-        let mut errors = Vec::new();
-        for broker in &meta.brokers {
-            let answer = retrying(deadline, || async {
-                let conn = self.client.connection(broker.id).await?;
+        let answers = every_broker(&self.client, deadline, move |client, id| {
+            let req = req.clone();
+            async move {
+                let conn = client.connection(id).await?;
                 let version = conn.version::<ListGroupsRequest>(ours::LIST_GROUPS)?;
                 if !req.states_filter.is_empty() && version < 4 {
                     return Err(Error::new(ErrorKind::UnsupportedFeature, format!("{}: the broker cannot filter groups by state", conn.addr())));
@@ -105,14 +103,18 @@ impl AdminClient {
                 coordinator_moved(resp.error_code, "")?;
                 kafka_result(resp.error_code, None, "list groups at", conn.addr())?;
                 Ok(resp.groups)
-            })
-            .await;
+            }
+        })
+        .await?;
+        let mut groups = Vec::new();
+        let mut errors = Vec::new();
+        for (broker, answer) in answers {
             match answer {
                 Ok(listed) => groups.extend(listed.into_iter().map(|g| GroupListing {
                     group_id: g.group_id.0.to_string(),
                     protocol_type: g.protocol_type.to_string(),
                     state: g.group_state.to_string(),
-                    coordinator: broker.id,
+                    coordinator: broker,
                 })),
                 Err(e) => errors.push(e),
             }
@@ -174,7 +176,11 @@ impl AdminClient {
                 let conn = self.group_coordinator(id).await?;
                 let version = conn.version::<DeleteGroupsRequest>(ours::DELETE_GROUPS)?;
                 let resp = conn.send(&DeleteGroupsRequest::default().with_groups_names(vec![group_id(id)]), version).await?;
-                let code = resp.results.first().map_or(0, |r| r.error_code);
+                let code = resp
+                    .results
+                    .first()
+                    .map(|r| r.error_code)
+                    .ok_or_else(|| Error::new(ErrorKind::BadMsg, format!("group {id:?}: empty DeleteGroups answer")))?;
                 coordinator_moved(code, id)?;
                 kafka_result(code, None, "delete group", id)
             })
@@ -226,7 +232,10 @@ impl AdminClient {
                     out.push(((name.clone(), p.partition_index), r));
                 }
             }
-            out.sort_by(|a, b| a.0.cmp(&b.0));
+            match partitions {
+                Some(asked) => out = in_asked_order(asked.iter().cloned(), out),
+                None => out.sort_by(|a, b| a.0.cmp(&b.0)),
+            }
             Ok(out)
         })
         .await
@@ -258,7 +267,7 @@ impl AdminClient {
                     out.push(((name.clone(), p.partition_index), kafka_result(p.error_code, None, "set offset of group partition", &what)));
                 }
             }
-            out.sort_by(|a, b| a.0.cmp(&b.0));
+            let out = in_asked_order(offsets.iter().map(|(t, p, _)| (t.clone(), *p)), out);
             Ok(out)
         })
         .await
@@ -290,7 +299,7 @@ impl AdminClient {
                     out.push(((name.clone(), p.partition_index), kafka_result(p.error_code, None, "delete offset of", &what)));
                 }
             }
-            out.sort_by(|a, b| a.0.cmp(&b.0));
+            let out = in_asked_order(partitions.iter().cloned(), out);
             Ok(out)
         })
         .await

@@ -163,9 +163,6 @@ impl AdminOptions {
         crate::clock::deadline_after(self.request_timeout)
     }
 
-    fn operation_ms(&self) -> i32 {
-        timeout_ms(self.operation_timeout.min(self.request_timeout))
-    }
 }
 
 /// The cluster as DescribeCluster (or, from older brokers, Metadata) describes it.
@@ -213,6 +210,14 @@ impl AdminClient {
         self.client.fetch_metadata(topics, false, timeout).await
     }
 
+    /// The broker-side wait of a request: the operation timeout, within the call's timeout and
+    /// a second below request.timeout.ms, so the broker answers before the connection gives up
+    /// on the request.
+    fn operation_ms(&self, options: &AdminOptions) -> i32 {
+        let connection_limit = self.client.config.request_timeout.saturating_sub(Duration::from_secs(1));
+        timeout_ms(options.operation_timeout.min(options.request_timeout).min(connection_limit))
+    }
+
     /// A connection to the controller, from fresh metadata (Kafka forwards from any broker in
     /// KRaft mode, but answers NOT_CONTROLLER to older requests sent elsewhere).
     async fn controller(&self, deadline: Instant) -> Result<Arc<Connection>> {
@@ -231,20 +236,23 @@ impl AdminClient {
         let options = options.into();
         let deadline = options.deadline();
         let req = CreateTopicsRequest::default()
-            .with_timeout_ms(options.operation_ms())
+            .with_timeout_ms(self.operation_ms(&options))
             .with_validate_only(options.validate_only)
             .with_topics(topics.iter().map(creatable).collect());
         let resp = retrying(deadline, || async {
             let conn = self.controller(deadline).await?;
             let version = conn.version::<CreateTopicsRequest>(ours::CREATE_TOPICS)?;
             if options.validate_only && version < 1 {
-                return Err(unsupported(&conn, "validate_only for CreateTopics"));
+                return Ok(Err(unsupported(&conn, "validate_only for CreateTopics")));
             }
-            let resp = conn.send(&req, version).await?;
+            // Sent and not answered: it may have been applied, so it is not sent again (a second
+            // CreateTopics would answer TOPIC_ALREADY_EXISTS for a topic this call created).
+            let sent = conn.send(&req, version).await;
+            let Ok(resp) = sent else { return Ok(sent) };
             controller_moved(resp.topics.iter().map(|t| t.error_code))?;
-            Ok(resp)
+            Ok(Ok(resp))
         })
-        .await?;
+        .await??;
         let answers = resp
             .topics
             .into_iter()
@@ -258,16 +266,19 @@ impl AdminClient {
         let options = options.into();
         let deadline = options.deadline();
         let req = DeleteTopicsRequest::default()
-            .with_timeout_ms(options.operation_ms())
+            .with_timeout_ms(self.operation_ms(&options))
             .with_topic_names(names.iter().map(|n| topic_name(n)).collect());
         let resp = retrying(deadline, || async {
             let conn = self.controller(deadline).await?;
             let version = conn.version::<DeleteTopicsRequest>(ours::DELETE_TOPICS)?;
-            let resp = conn.send(&req, version).await?;
+            // Sent and not answered: it may have been applied, so it is not sent again (a second
+            // CreateTopics would answer TOPIC_ALREADY_EXISTS for a topic this call created).
+            let sent = conn.send(&req, version).await;
+            let Ok(resp) = sent else { return Ok(sent) };
             controller_moved(resp.responses.iter().map(|t| t.error_code))?;
-            Ok(resp)
+            Ok(Ok(resp))
         })
-        .await?;
+        .await??;
         let answers = resp
             .responses
             .into_iter()
@@ -285,7 +296,7 @@ impl AdminClient {
         let options = options.into();
         let deadline = options.deadline();
         let req = CreatePartitionsRequest::default()
-            .with_timeout_ms(options.operation_ms())
+            .with_timeout_ms(self.operation_ms(&options))
             .with_validate_only(options.validate_only)
             .with_topics(
                 topics
@@ -302,11 +313,14 @@ impl AdminClient {
         let resp = retrying(deadline, || async {
             let conn = self.controller(deadline).await?;
             let version = conn.version::<CreatePartitionsRequest>(ours::CREATE_PARTITIONS)?;
-            let resp = conn.send(&req, version).await?;
+            // Sent and not answered: it may have been applied, so it is not sent again (a second
+            // CreateTopics would answer TOPIC_ALREADY_EXISTS for a topic this call created).
+            let sent = conn.send(&req, version).await;
+            let Ok(resp) = sent else { return Ok(sent) };
             controller_moved(resp.results.iter().map(|t| t.error_code))?;
-            Ok(resp)
+            Ok(Ok(resp))
         })
-        .await?;
+        .await??;
         for t in topics {
             self.client.invalidate_topic(&t.topic);
         }
@@ -377,7 +391,7 @@ impl AdminClient {
                     let (t, p, offset) = &before[i];
                     topics.entry(t).or_default().push(DeleteRecordsPartition::default().with_partition_index(*p).with_offset(*offset));
                 }
-                let req = DeleteRecordsRequest::default().with_timeout_ms(options.operation_ms()).with_topics(
+                let req = DeleteRecordsRequest::default().with_timeout_ms(self.operation_ms(&options)).with_topics(
                     topics.into_iter().map(|(t, ps)| DeleteRecordsTopic::default().with_name(topic_name(t)).with_partitions(ps)).collect(),
                 );
                 async move {
@@ -402,10 +416,45 @@ impl AdminClient {
     }
 
     /// Offsets by [`offset_spec`] or timestamp, one result per query, in order, each with the
-    /// record's timestamp and leader epoch; isolation per `options.read_committed`.
+    /// record's timestamp and leader epoch; isolation per `options.read_committed`. Leader
+    /// moves are retried within the call's timeout.
     pub async fn list_offsets(&self, queries: &[(String, i32, i64)], options: impl Into<AdminOptions>) -> Result<Vec<Result<ListedOffset>>> {
+        use kafka_protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
+        use kafka_protocol::messages::ListOffsetsRequest;
         let options = options.into();
-        Ok(super::offsets::list_offsets_detailed(&self.client, queries, options.read_committed, options.request_timeout).await)
+        let deadline = options.deadline();
+        let keys: Vec<(String, i32)> = queries.iter().map(|(t, p, _)| (t.clone(), *p)).collect();
+        let answers = self
+            .per_leader(&keys, deadline, |conn, idx| {
+                let mut topics: BTreeMap<&str, Vec<ListOffsetsPartition>> = BTreeMap::new();
+                for &i in &idx {
+                    let (t, p, spec) = &queries[i];
+                    topics.entry(t).or_default().push(ListOffsetsPartition::default().with_partition_index(*p).with_timestamp(*spec).with_current_leader_epoch(-1));
+                }
+                let req = ListOffsetsRequest::default()
+                    .with_replica_id(BrokerId(-1))
+                    .with_isolation_level(i8::from(options.read_committed))
+                    .with_topics(topics.into_iter().map(|(t, ps)| ListOffsetsTopic::default().with_name(topic_name(t)).with_partitions(ps)).collect());
+                async move {
+                    let version = conn.version::<ListOffsetsRequest>(ours::LIST_OFFSETS)?;
+                    let resp = conn.send(&req, version).await?;
+                    Ok(resp
+                        .topics
+                        .into_iter()
+                        .flat_map(|t| {
+                            let name = t.name.0.to_string();
+                            t.partitions.into_iter().map(move |p| {
+                                let what = format!("{name}[{}]", p.partition_index);
+                                let r = kafka_result(p.error_code, None, "list offsets of", &what)
+                                    .map(|()| ListedOffset { offset: p.offset, timestamp: p.timestamp, leader_epoch: p.leader_epoch });
+                                ((name.clone(), p.partition_index), r)
+                            })
+                        })
+                        .collect())
+                }
+            })
+            .await;
+        Ok(answers.into_iter().map(|(_, r)| r).collect())
     }
 
     /// Elects leaders: `unclean` false for the preferred replica (ELECTION_NOT_NEEDED where it
@@ -425,7 +474,7 @@ impl AdminClient {
         }
         let req = ElectLeadersRequest::default()
             .with_election_type(i8::from(unclean))
-            .with_timeout_ms(options.operation_ms())
+            .with_timeout_ms(self.operation_ms(&options))
             .with_topic_partitions(
                 partitions.map(|_| by_topic.into_iter().map(|(t, ps)| TopicPartitions::default().with_topic(topic_name(t)).with_partitions(ps)).collect()),
             );
@@ -440,7 +489,7 @@ impl AdminClient {
             Ok(resp)
         })
         .await?;
-        Ok(resp
+        let answers: Vec<PartitionResult<()>> = resp
             .replica_election_results
             .into_iter()
             .flat_map(|t| {
@@ -450,13 +499,23 @@ impl AdminClient {
                     ((name.clone(), p.partition_id), kafka_result(p.error_code, p.error_message.as_ref(), "elect leader of", &what))
                 })
             })
-            .collect())
+            .collect();
+        // New leaders: the next lookup of these topics asks again.
+        for ((topic, _), _) in &answers {
+            self.client.invalidate_topic(topic);
+        }
+        Ok(match partitions {
+            Some(asked) => in_asked_order(asked.iter().cloned(), answers),
+            None => answers,
+        })
     }
 
     /// Sends one request per leader of `keys` (partition indexes grouped by leader) and collects
     /// per-partition answers in the order of `keys`. A partition without a leader, or whose
-    /// leader's request failed, gets that error; NOT_LEADER answers are retried after a
-    /// metadata refresh until `deadline`.
+    /// leader's request failed, gets that error; answers that mean the leader moved
+    /// (NOT_LEADER, LEADER_NOT_AVAILABLE, a fenced or unknown leader epoch) are retried after a
+    /// metadata refresh until `deadline`. A partition named twice goes in a later round (Kafka
+    /// refuses a request naming one partition twice).
     async fn per_leader<T, F, Fut>(&self, keys: &[(String, i32)], deadline: Instant, request: F) -> Vec<PartitionResult<T>>
     where
         F: Fn(Arc<Connection>, Vec<usize>) -> Fut,
@@ -474,8 +533,13 @@ impl AdminClient {
             topics.dedup();
             let meta = self.client.fetch_metadata(Some(&topics), false, remaining(deadline)).await;
             let mut by_leader: BTreeMap<i32, Vec<usize>> = BTreeMap::new();
+            let mut this_round: std::collections::HashSet<&(String, i32)> = std::collections::HashSet::new();
+            let mut retry = false;
             for &i in &pending {
                 let (t, p) = &keys[i];
+                if !this_round.insert(&keys[i]) {
+                    continue;
+                }
                 let partition = meta.as_ref().ok().and_then(|m| m.topic(t)).map(|tm| (tm.error, tm.partitions.iter().find(|x| x.id == *p).map(|x| x.leader)));
                 match partition {
                     Some((None, Some(leader))) if leader >= 0 => by_leader.entry(leader).or_default().push(i),
@@ -487,23 +551,24 @@ impl AdminClient {
                             Ok(_) => Error::new(ErrorKind::LeaderNotAvailable, format!("{t}[{p}]: no leader known")),
                         }))
                     }
-                    _ => {}
+                    _ => retry = true,
                 }
             }
             for (leader, idx) in by_leader {
-                let answers = match self.client.connection(leader).await {
-                    Ok(conn) => match tokio::time::timeout(remaining(deadline), request(conn, idx.clone())).await {
-                        Ok(r) => r,
-                        Err(_) => Err(Error::new(ErrorKind::TimedOut, "admin request timed out")),
-                    },
-                    Err(e) => Err(e),
+                let attempt = async {
+                    let conn = self.client.connection(leader).await?;
+                    request(conn, idx.clone()).await
+                };
+                let answers = match tokio::time::timeout(remaining(deadline), attempt).await {
+                    Ok(r) => r,
+                    Err(_) => Err(Error::new(ErrorKind::TimedOut, "admin request timed out")),
                 };
                 match answers {
                     Ok(answers) => {
                         let mut answers: BTreeMap<(String, i32), Result<T>> = answers.into_iter().collect();
                         for i in idx {
                             match answers.remove(&keys[i]) {
-                                Some(Err(e)) if e.kind() == ErrorKind::NotLeaderForPartition && Instant::now() < deadline => {}
+                                Some(Err(e)) if leader_moved(e.kind()) && Instant::now() < deadline => retry = true,
                                 Some(r) => results[i] = Some(r),
                                 None => {
                                     let (t, p) = &keys[i];
@@ -512,7 +577,7 @@ impl AdminClient {
                             }
                         }
                     }
-                    Err(e) if e.is_retriable() && Instant::now() < deadline => {}
+                    Err(e) if e.is_retriable() && Instant::now() < deadline => retry = true,
                     Err(e) => {
                         for i in idx {
                             results[i] = Some(Err(e.clone()));
@@ -520,13 +585,20 @@ impl AdminClient {
                     }
                 }
             }
-            if results.iter().any(Option::is_none) {
+            // Waiting for a leader, or a leader's error: back off. Only repeated partitions
+            // left: their round goes at once.
+            if retry {
                 tokio::time::sleep(backoff.min(remaining(deadline))).await;
                 backoff = (backoff * 2).min(Duration::from_secs(1));
             }
         }
         keys.iter().cloned().zip(results.into_iter().map(|r| r.unwrap_or_else(|| Err(Error::new(ErrorKind::TimedOut, "admin request timed out"))))).collect()
     }
+}
+
+/// Answers that mean the request went to a broker that no longer leads the partition.
+fn leader_moved(kind: ErrorKind) -> bool {
+    matches!(kind, ErrorKind::NotLeaderForPartition | ErrorKind::LeaderNotAvailable | ErrorKind::FencedLeaderEpoch | ErrorKind::UnknownLeaderEpoch)
 }
 
 fn creatable(t: &NewTopic) -> CreatableTopic {
@@ -598,6 +670,30 @@ fn in_order(names: impl Iterator<Item = String>, answers: Vec<(String, Result<()
         .collect()
 }
 
+/// Asks every broker of the cluster at once (ListGroups, ListTransactions: each broker
+/// answers for what it coordinates), each retried until `deadline`, so one dead broker costs
+/// only its own answer. One result per broker, in broker id order.
+pub(crate) async fn every_broker<T, F, Fut>(client: &Arc<Client>, deadline: Instant, ask: F) -> Result<Vec<(i32, Result<T>)>>
+where
+    T: Send + 'static,
+    F: Fn(Arc<Client>, i32) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<T>> + Send + 'static,
+{
+    let meta = client.fetch_metadata(Some(&[]), false, remaining(deadline)).await?;
+    let ask = Arc::new(ask);
+    let mut tasks = tokio::task::JoinSet::new();
+    for broker in meta.brokers {
+        let (client, ask) = (Arc::clone(client), Arc::clone(&ask));
+        tasks.spawn(async move { (broker.id, retrying(deadline, || ask(Arc::clone(&client), broker.id)).await) });
+    }
+    let mut out = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        out.push(joined.map_err(|e| Error::new(ErrorKind::Fail, format!("internal: admin task failed: {e}")))?);
+    }
+    out.sort_by_key(|(id, _)| *id);
+    Ok(out)
+}
+
 /// Runs `call` for each id in turn (group ids, transactional ids: each at its own coordinator),
 /// each retried until `deadline`; one result per id, in order.
 pub(crate) async fn per_id<T, F, Fut>(ids: &[String], deadline: Instant, call: F) -> Vec<(String, Result<T>)>
@@ -611,6 +707,21 @@ where
         out.push((id.clone(), r));
     }
     out
+}
+
+/// Per-partition answers in the order the partitions were asked (a partition named twice gets
+/// its answer twice); one the broker left out is an error of its own.
+pub(crate) fn in_asked_order<T: Clone>(asked: impl IntoIterator<Item = (String, i32)>, answers: Vec<PartitionResult<T>>) -> Vec<PartitionResult<T>> {
+    let answers: BTreeMap<(String, i32), Result<T>> = answers.into_iter().collect();
+    asked
+        .into_iter()
+        .map(|key| {
+            let r = answers.get(&key).cloned().unwrap_or_else(|| {
+                Err(Error::new(ErrorKind::BadMsg, format!("{}[{}]: missing from the broker's answer", key.0, key.1)))
+            });
+            (key, r)
+        })
+        .collect()
 }
 
 /// Runs `attempt` until it succeeds, fails with a non-retriable error, or `deadline` passes

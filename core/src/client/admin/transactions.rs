@@ -8,7 +8,7 @@ use kafka_protocol::messages::describe_producers_request::TopicRequest;
 use kafka_protocol::messages::{DescribeProducersRequest, DescribeTransactionsRequest, ListTransactionsRequest, ProducerId, TransactionalId};
 use kafka_protocol::protocol::StrBytes;
 
-use super::{kafka_result, per_id, retrying, topic_name, AdminClient, AdminOptions, PartitionResult};
+use super::{every_broker, kafka_result, per_id, topic_name, AdminClient, AdminOptions, PartitionResult};
 use crate::client::coordinator::CoordinatorKind;
 use crate::error::{Error, ErrorKind, Result};
 use crate::net::versions::ours;
@@ -97,28 +97,30 @@ impl AdminClient {
     pub async fn list_transactions(&self, states: &[String], producer_ids: &[i64], options: impl Into<AdminOptions>) -> Result<(Vec<TransactionListing>, Vec<Error>)> {
         let options = options.into();
         let deadline = options.deadline();
-        let meta = self.client.fetch_metadata(Some(&[]), false, options.request_timeout).await?;
         let req = ListTransactionsRequest::default()
             .with_state_filters(states.iter().map(|s| StrBytes::from_string(s.clone())).collect())
             .with_producer_id_filters(producer_ids.iter().map(|&p| ProducerId(p)).collect())
             .with_duration_filter(-1);
-        let mut listed = Vec::new();
-        let mut errors = Vec::new();
-        for broker in &meta.brokers {
-            let answer = retrying(deadline, || async {
-                let conn = self.client.connection(broker.id).await?;
+        let answers = every_broker(&self.client, deadline, move |client, id| {
+            let req = req.clone();
+            async move {
+                let conn = client.connection(id).await?;
                 let version = conn.version::<ListTransactionsRequest>(ours::LIST_TRANSACTIONS)?;
                 let resp = conn.send(&req, version).await?;
                 kafka_result(resp.error_code, None, "list transactions at", conn.addr())?;
                 Ok(resp.transaction_states)
-            })
-            .await;
+            }
+        })
+        .await?;
+        let mut listed = Vec::new();
+        let mut errors = Vec::new();
+        for (broker, answer) in answers {
             match answer {
                 Ok(states) => listed.extend(states.into_iter().map(|t| TransactionListing {
                     transactional_id: t.transactional_id.0.to_string(),
                     producer_id: t.producer_id.0,
                     state: t.transaction_state.to_string(),
-                    coordinator: broker.id,
+                    coordinator: broker,
                 })),
                 Err(e) => errors.push(e),
             }
