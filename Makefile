@@ -21,6 +21,8 @@ deps:
 # resolve other features and compile tokio and the testkit again, so hand it that binary.
 test: deps
 	$(CARGO) test --workspace --release
+	$(MAKE) --no-print-directory php
+	bash bindings/php/run-tests.sh $(PHP_SO) $(TARGET_DIR)/release/ferrokafka-broker
 	FERROKAFKA_BROKER=$(TARGET_DIR)/release/ferrokafka-broker bash tests/interop/run.sh
 	bash scripts/kafka.sh test
 
@@ -39,6 +41,12 @@ test-kafka: deps
 bench: deps
 	bash bench/run.sh
 
+# The PHP extension (bindings/php, a drop-in for php-rdkafka): load it with extension=<the last line>.
+PHP_SO := $(abspath $(TARGET_DIR))/release/libferrokafka_php.so
+php:
+	$(CARGO) build --release -p ferrokafka-php
+	@echo "$(PHP_SO)"
+
 # Not there yet: these fail on purpose rather than pass without testing anything.
-php python node c:
+python node c:
 	@echo "$@: not yet implemented: the $@ binding (bindings/$@) does not exist yet" >&2; exit 1

@@ -9,8 +9,9 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DEPS=${FERROKAFKA_DEPS:-$ROOT/.deps}
 
-# Debian packages, by name. Later issues append here (php-dev, php-cli, clang, libclang-dev, ...).
-APT_PACKAGES=(kcat librdkafka-dev)
+# Debian packages, by name. The PHP extension builds against php-dev with ext-php-rs (bindgen needs
+# clang's libclang); its tests run with php-cli.
+APT_PACKAGES=(kcat librdkafka-dev php-cli php-dev clang libclang-dev)
 # Commands the image normally has; if one is missing, the Debian package that provides it is added.
 command -v python3 >/dev/null || APT_PACKAGES+=(python3)
 python3 -c 'import ensurepip, venv' 2>/dev/null || APT_PACKAGES+=(python3-venv)
