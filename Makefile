@@ -16,12 +16,14 @@ demo:
 deps:
 	bash scripts/deps.sh
 
-# `cargo test` also builds ferrokafka-broker (the testkit has integration tests), with the features of the
-# whole test build (core's dev-dependency adds tokio/test-util); the runner's own `cargo build -p` would
+# One build of everything: `--all-targets` builds the tests and, in the same invocation, the PHP
+# extension (a cdylib `cargo test` does not build), so both see one feature resolution (core's
+# dev-dependency adds tokio/test-util) and share every artifact. `cargo test` then only runs.
+# ferrokafka-broker comes from that build too: the interop runner's own `cargo build -p` would
 # resolve other features and compile tokio and the testkit again, so hand it that binary.
 test: deps
+	$(CARGO) build --workspace --release --all-targets
 	$(CARGO) test --workspace --release
-	$(MAKE) --no-print-directory php
 	bash bindings/php/run-tests.sh $(PHP_SO) $(TARGET_DIR)/release/ferrokafka-broker
 	FERROKAFKA_BROKER=$(TARGET_DIR)/release/ferrokafka-broker bash tests/interop/run.sh
 	bash scripts/kafka.sh test

@@ -162,19 +162,19 @@ stop() {
 run_test() {
     local dir status=0 start_time
     if [ $# -eq 0 ]; then
-        # The behaviour suite (ferrokafka-tests) and the CLI's admin commands (cli/tests/admin.rs; the
-        # CLI's other tests always use the testkit and just run again). `-p ferrokafka --test '*'` adds
-        # core's integration tests (cheap) and, with them, core's dev-dependencies (tokio's test-util):
-        # the features are then those of `cargo test --workspace`, so the binaries `make test` built are
-        # reused instead of building tokio and everything above it a second time. Built before the
-        # broker starts, not while it waits.
-        "${CARGO:-cargo}" test --release --no-fail-fast -p ferrokafka-tests -p ferrokafka -p ferrokafka-cli --test '*' --no-run ||
+        # Every integration test of the workspace: those that read KAFKA_BOOTSTRAP (the behaviour suite
+        # in tests/, the CLI's admin commands) run against this broker; the others (testkit, CLI, core)
+        # use their own testkit and just run again, a few seconds. `--workspace` keeps the feature
+        # resolution of `make test`'s build, so its binaries are reused instead of building tokio and
+        # everything above it a second time (a subset of packages resolves other features). Built
+        # before the broker starts, not while it waits.
+        "${CARGO:-cargo}" test --release --no-fail-fast --workspace --test '*' --no-run ||
             die "building the behaviour suite failed"
         # Then the transaction judges of tests/interop, which also run against the testkit: run here, they
         # show that what they expect is what Apache Kafka does (our consumer against transactions
         # confluent-kafka wrote; confluent-kafka's and KafkaJS's exactly-once loops, fencing, timeouts; the admin
         # clients of confluent-kafka and kafka-python).
-        set -- bash -c '"$1" test --release --no-fail-fast -p ferrokafka-tests -p ferrokafka -p ferrokafka-cli --test "*"; a=$?
+        set -- bash -c '"$1" test --release --no-fail-fast --workspace --test "*"; a=$?
             cd "$3/tests/interop/python" && "$2" -m pytest -q test_transactions.py test_exactly_once.py test_admin.py; b=$?
             cd "$3/tests/interop" && NODE_PATH=$4/node/node_modules KAFKAJS_NO_PARTITIONER_WARNING=1 \
                 node --test --test-reporter=spec node/transaction.test.js; c=$?

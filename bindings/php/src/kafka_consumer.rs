@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use ext_php_rs::prelude::*;
-use ext_php_rs::types::{ZendClassObject, ZendHashTable, Zval};
+use ext_php_rs::types::{PhpRef, ZendClassObject, ZendHashTable, Zval};
 use ferrokafka::blocking;
 use ferrokafka::consumer::{Event, RebalanceKind};
 use ferrokafka::{ErrorKind, Offset, TopicPartitionOffset};
@@ -82,6 +82,43 @@ fn partitions(array: &ZendHashTable) -> PhpResult<Vec<TopicPartition>> {
                 .ok_or_else(|| errors::message("Array value must be a RdKafka\\TopicPartition", 0))
         })
         .collect()
+}
+
+/// Each asked partition with its own outcome in `err` (pause / resume).
+fn with_errors(asked: Vec<TopicPartition>, results: Vec<(String, i32, ferrokafka::Result<()>)>) -> Vec<TopicPartition> {
+    asked
+        .into_iter()
+        .map(|mut tp| {
+            tp.err = results
+                .iter()
+                .find(|(t, p, _)| *t == tp.topic && i64::from(*p) == tp.partition)
+                .and_then(|(_, _, r)| r.as_ref().err())
+                .map_or(0, |e| i64::from(e.kind.code()));
+            tp
+        })
+        .collect()
+}
+
+/// offsetsForTimes for any client: each TopicPartition's offset is a timestamp (ms) in, the
+/// first offset at or after it out (-1 where none), its error in `err`.
+pub fn offsets_for_times(array: &ZendHashTable, lookup: impl Fn(&[(String, i32, i64)]) -> Vec<ferrokafka::Result<i64>>) -> PhpResult<Vec<TopicPartition>> {
+    let asked = partitions(array)?;
+    let query: Vec<(String, i32, i64)> = asked.iter().map(|tp| (tp.topic.clone(), tp.partition as i32, tp.offset)).collect();
+    let found = lookup(&query);
+    Ok(asked
+        .into_iter()
+        .zip(found)
+        .map(|(mut tp, r)| {
+            match r {
+                Ok(o) => tp.offset = o,
+                Err(e) => {
+                    tp.offset = -1;
+                    tp.err = i64::from(e.kind.code());
+                }
+            }
+            tp
+        })
+        .collect())
 }
 
 fn to_core(tps: &[TopicPartition]) -> Vec<TopicPartitionOffset> {
@@ -205,6 +242,60 @@ impl KafkaConsumer {
         Ok(php_list(committed.into_iter().map(|(t, p, o)| TopicPartition { topic: t, partition: i64::from(p), offset: o, err: 0 })))
     }
 
+    pub fn get_metadata(&self, all_topics: bool, only_topic: Option<&Zval>, timeout_ms: i64) -> PhpResult<crate::metadata::Metadata> {
+        let c = self.inner()?;
+        crate::metadata::get_metadata(all_topics, only_topic, |t| c.metadata(t, millis(timeout_ms)), || c.metadata_known(millis(timeout_ms)))
+    }
+
+    pub fn get_controller_id(&self, timeout_ms: i64) -> PhpResult<i64> {
+        Ok(self.inner()?.controller_id(millis(timeout_ms)).map_or(-1, i64::from))
+    }
+
+    #[php(optional = topic_conf)]
+    pub fn new_topic(&self, topic_name: String, topic_conf: Option<&crate::conf::TopicConf>) -> PhpResult<KafkaConsumerTopic> {
+        let consumer = Arc::clone(self.inner()?);
+        if let Some(tc) = topic_conf {
+            consumer.set_topic_config(&topic_name, &tc.config).map_err(|e| errors::exception(&e))?;
+        }
+        Ok(KafkaConsumerTopic { consumer, name: topic_name })
+    }
+
+    /// The current positions (next offset to read) of `topic_partitions`; -1001 where none.
+    pub fn get_offset_positions(&self, topic_partitions: &ZendHashTable) -> PhpResult<Vec<TopicPartition>> {
+        let positions = self.inner()?.position();
+        Ok(partitions(topic_partitions)?
+            .into_iter()
+            .map(|mut tp| {
+                tp.offset = positions.iter().find(|(t, p, _)| *t == tp.topic && i64::from(*p) == tp.partition).map_or(-1001, |(_, _, o)| *o);
+                tp
+            })
+            .collect())
+    }
+
+    pub fn pause_partitions(&self, topic_partitions: &ZendHashTable) -> PhpResult<Vec<TopicPartition>> {
+        let asked = partitions(topic_partitions)?;
+        let keys: Vec<(String, i32)> = asked.iter().map(|tp| (tp.topic.clone(), tp.partition as i32)).collect();
+        Ok(with_errors(asked, self.inner()?.pause(&keys)))
+    }
+
+    pub fn resume_partitions(&self, topic_partitions: &ZendHashTable) -> PhpResult<Vec<TopicPartition>> {
+        let asked = partitions(topic_partitions)?;
+        let keys: Vec<(String, i32)> = asked.iter().map(|tp| (tp.topic.clone(), tp.partition as i32)).collect();
+        Ok(with_errors(asked, self.inner()?.resume(&keys)))
+    }
+
+    pub fn offsets_for_times(&self, topic_partitions: &ZendHashTable, timeout_ms: i64) -> PhpResult<Vec<TopicPartition>> {
+        let c = self.inner()?;
+        offsets_for_times(topic_partitions, |q| c.offsets_for_times(q, millis(timeout_ms)))
+    }
+
+    pub fn query_watermark_offsets(&self, topic: String, partition: i64, mut low: PhpRef, mut high: PhpRef, timeout_ms: i64) -> PhpResult<()> {
+        let (lo, hi) = self.inner()?.fetch_watermarks(&topic, partition as i32, millis(timeout_ms)).map_err(|e| errors::exception(&e))?;
+        low.set_long(lo);
+        high.set_long(hi);
+        Ok(())
+    }
+
     /// Leaves the group (committing first with enable.auto.commit); every later call throws.
     pub fn close(&mut self) -> PhpResult<()> {
         match self.consumer.take() {
@@ -252,5 +343,30 @@ impl Drop for KafkaConsumer {
         if let Some(c) = self.consumer.take() {
             let _ = c.close();
         }
+    }
+}
+
+#[php_class]
+#[php(name = "RdKafka\\KafkaConsumerTopic")]
+pub struct KafkaConsumerTopic {
+    consumer: Arc<blocking::Consumer>,
+    name: String,
+}
+
+impl KafkaConsumerTopic {
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+#[php_impl]
+impl KafkaConsumerTopic {
+    pub fn get_name(&self) -> String {
+        self.name.clone()
+    }
+
+    /// Stores `offset` for the next commit (enable.auto.offset.store=false; at-least-once).
+    pub fn offset_store(&self, partition: i64, offset: i64) -> PhpResult<()> {
+        self.consumer.offset_store(&self.name, partition as i32, offset).map_err(|e| errors::exception(&e))
     }
 }

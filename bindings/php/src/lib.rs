@@ -3,7 +3,8 @@
 //!
 //! A thin translation layer: Kafka logic lives in the core. Files: `errors` (the one error
 //! mapping) | `conf` (Conf, TopicConf, callbacks) | `producer` (\RdKafka, Producer,
-//! ProducerTopic) | `kafka_consumer` (KafkaConsumer, TopicPartition) | `message` (Message).
+//! ProducerTopic) | `kafka_consumer` (KafkaConsumer, KafkaConsumerTopic, TopicPartition) |
+//! `message` (Message) | `metadata` (Metadata and its collections) | `convert` (byte strings).
 #![cfg_attr(windows, feature(abi_vectorcall))]
 
 mod conf;
@@ -11,6 +12,7 @@ mod convert;
 mod errors;
 mod kafka_consumer;
 mod message;
+mod metadata;
 mod producer;
 
 use ext_php_rs::constant::IntoConst;
@@ -64,6 +66,14 @@ pub fn rd_kafka_get_err_descs() -> Vec<std::collections::BTreeMap<String, ext_ph
             Some(entry)
         })
         .collect()
+}
+
+/// The name of a Topic object (getMetadata's $only_topic).
+pub(crate) fn topic_name_of(z: &ext_php_rs::types::Zval) -> Option<String> {
+    if let Some(t) = z.extract::<&producer::ProducerTopic>() {
+        return Some(t.name().to_string());
+    }
+    z.extract::<&kafka_consumer::KafkaConsumerTopic>().map(|t| t.name().to_string())
 }
 
 /// The constants: every RD_KAFKA_RESP_ERR_* of the core's error table, and the others.
@@ -136,6 +146,12 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
         .class::<producer::ProducerTopic>()
         .class::<kafka_consumer::TopicPartition>()
         .class::<kafka_consumer::KafkaConsumer>()
+        .class::<kafka_consumer::KafkaConsumerTopic>()
+        .class::<metadata::Metadata>()
+        .class::<metadata::MetadataBroker>()
+        .class::<metadata::MetadataTopic>()
+        .class::<metadata::MetadataPartition>()
+        .class::<metadata::Collection>()
         .function(wrap_function!(rd_kafka_err2str))
         .function(wrap_function!(rd_kafka_err2name))
         .function(wrap_function!(rd_kafka_offset_tail))

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use ext_php_rs::flags::ClassFlags;
 use ext_php_rs::prelude::*;
-use ext_php_rs::types::{ZendClassObject, ZendHashTable, Zval};
+use ext_php_rs::types::{PhpRef, ZendClassObject, ZendHashTable, Zval};
 use ferrokafka::blocking;
 use ferrokafka::{ClientEvent, ErrorKind, ProducerRecord};
 
@@ -153,6 +153,33 @@ impl Producer {
     pub fn abort_transaction(&self, timeout_ms: i64) -> PhpResult<()> {
         self.shared.producer.abort_transaction(millis(timeout_ms)).map_err(|e| errors::kafka_error(&e))
     }
+
+    pub fn get_metadata(&self, all_topics: bool, only_topic: Option<&Zval>, timeout_ms: i64) -> PhpResult<crate::metadata::Metadata> {
+        let p = &self.shared.producer;
+        crate::metadata::get_metadata(all_topics, only_topic, |t| p.metadata(t, millis(timeout_ms)), || p.metadata_known(millis(timeout_ms)))
+    }
+
+    /// Deprecated alias of getMetadata.
+    pub fn metadata(&self, all_topics: bool, only_topic: Option<&Zval>, timeout_ms: i64) -> PhpResult<crate::metadata::Metadata> {
+        self.get_metadata(all_topics, only_topic, timeout_ms)
+    }
+
+    pub fn get_controller_id(&self, timeout_ms: i64) -> i64 {
+        self.shared.producer.controller_id(millis(timeout_ms)).map_or(-1, i64::from)
+    }
+
+    /// Low and high watermarks into $low and $high (by reference).
+    pub fn query_watermark_offsets(&self, topic: String, partition: i64, mut low: PhpRef, mut high: PhpRef, timeout_ms: i64) -> PhpResult<()> {
+        let (lo, hi) = self.shared.producer.fetch_watermarks(&topic, partition as i32, millis(timeout_ms)).map_err(|e| errors::exception(&e))?;
+        low.set_long(lo);
+        high.set_long(hi);
+        Ok(())
+    }
+
+    /// The earliest offset at or after each TopicPartition's offset, read as a timestamp (ms).
+    pub fn offsets_for_times(&self, topic_partitions: &ZendHashTable, timeout_ms: i64) -> PhpResult<Vec<crate::kafka_consumer::TopicPartition>> {
+        crate::kafka_consumer::offsets_for_times(topic_partitions, |q| self.shared.producer.offsets_for_times(q, millis(timeout_ms)))
+    }
 }
 
 impl Drop for Producer {
@@ -215,6 +242,12 @@ impl ProducerTopic {
                 errors::exception(&e)
             }
         })
+    }
+}
+
+impl ProducerTopic {
+    pub fn name(&self) -> &str {
+        &self.name
     }
 }
 
