@@ -28,7 +28,8 @@ use kafka_protocol::messages::create_topics_request::{CreatableReplicaAssignment
 use kafka_protocol::messages::delete_records_request::{DeleteRecordsPartition, DeleteRecordsTopic};
 use kafka_protocol::messages::elect_leaders_request::TopicPartitions;
 use kafka_protocol::messages::{
-    BrokerId, CreatePartitionsRequest, CreateTopicsRequest, DeleteRecordsRequest, DeleteTopicsRequest,
+    BrokerId, CreatePartitionsRequest, CreatePartitionsResponse, CreateTopicsRequest, CreateTopicsResponse, DeleteRecordsRequest,
+    DeleteTopicsRequest, DeleteTopicsResponse,
     DescribeClusterRequest, ElectLeadersRequest, TopicName,
 };
 use kafka_protocol::protocol::StrBytes;
@@ -230,6 +231,33 @@ impl AdminClient {
         self.client.any_connection().await
     }
 
+    /// Sends a request that changes the cluster to the controller: NOT_CONTROLLER anywhere in
+    /// the answer (`codes`) retries at the new controller; a request sent and not answered is
+    /// not sent again, since it may have been applied (a second CreateTopics would answer
+    /// TOPIC_ALREADY_EXISTS for a topic this call created). `needs`: the version a requested
+    /// option requires, and its name for the error.
+    async fn controller_once<R: kafka_protocol::protocol::Request>(
+        &self,
+        req: &R,
+        our_max: i16,
+        needs: Option<(i16, &str)>,
+        deadline: Instant,
+        codes: impl Fn(&R::Response) -> Vec<i16>,
+    ) -> Result<R::Response> {
+        retrying(deadline, || async {
+            let conn = self.controller(deadline).await?;
+            let version = conn.version::<R>(our_max)?;
+            if let Some((_, what)) = needs.filter(|(min, _)| version < *min) {
+                return Ok(Err(unsupported(&conn, what)));
+            }
+            let sent = conn.send(req, version).await;
+            let Ok(resp) = sent else { return Ok(sent) };
+            controller_moved(codes(&resp))?;
+            Ok(Ok(resp))
+        })
+        .await?
+    }
+
     /// Creates topics; each gets its own result. With a nonzero operation timeout the answer
     /// comes once the controller has them.
     pub async fn create_topics(&self, topics: &[NewTopic], options: impl Into<AdminOptions>) -> Result<Vec<TopicResult>> {
@@ -239,20 +267,8 @@ impl AdminClient {
             .with_timeout_ms(self.operation_ms(&options))
             .with_validate_only(options.validate_only)
             .with_topics(topics.iter().map(creatable).collect());
-        let resp = retrying(deadline, || async {
-            let conn = self.controller(deadline).await?;
-            let version = conn.version::<CreateTopicsRequest>(ours::CREATE_TOPICS)?;
-            if options.validate_only && version < 1 {
-                return Ok(Err(unsupported(&conn, "validate_only for CreateTopics")));
-            }
-            // Sent and not answered: it may have been applied, so it is not sent again (a second
-            // CreateTopics would answer TOPIC_ALREADY_EXISTS for a topic this call created).
-            let sent = conn.send(&req, version).await;
-            let Ok(resp) = sent else { return Ok(sent) };
-            controller_moved(resp.topics.iter().map(|t| t.error_code))?;
-            Ok(Ok(resp))
-        })
-        .await??;
+        let needs = options.validate_only.then_some((1, "validate_only for CreateTopics"));
+        let resp = self.controller_once(&req, ours::CREATE_TOPICS, needs, deadline, |r: &CreateTopicsResponse| r.topics.iter().map(|t| t.error_code).collect()).await?;
         let answers = resp
             .topics
             .into_iter()
@@ -268,17 +284,7 @@ impl AdminClient {
         let req = DeleteTopicsRequest::default()
             .with_timeout_ms(self.operation_ms(&options))
             .with_topic_names(names.iter().map(|n| topic_name(n)).collect());
-        let resp = retrying(deadline, || async {
-            let conn = self.controller(deadline).await?;
-            let version = conn.version::<DeleteTopicsRequest>(ours::DELETE_TOPICS)?;
-            // Sent and not answered: it may have been applied, so it is not sent again (a second
-            // CreateTopics would answer TOPIC_ALREADY_EXISTS for a topic this call created).
-            let sent = conn.send(&req, version).await;
-            let Ok(resp) = sent else { return Ok(sent) };
-            controller_moved(resp.responses.iter().map(|t| t.error_code))?;
-            Ok(Ok(resp))
-        })
-        .await??;
+        let resp = self.controller_once(&req, ours::DELETE_TOPICS, None, deadline, |r: &DeleteTopicsResponse| r.responses.iter().map(|t| t.error_code).collect()).await?;
         let answers = resp
             .responses
             .into_iter()
@@ -310,17 +316,7 @@ impl AdminClient {
                     })
                     .collect(),
             );
-        let resp = retrying(deadline, || async {
-            let conn = self.controller(deadline).await?;
-            let version = conn.version::<CreatePartitionsRequest>(ours::CREATE_PARTITIONS)?;
-            // Sent and not answered: it may have been applied, so it is not sent again (a second
-            // CreateTopics would answer TOPIC_ALREADY_EXISTS for a topic this call created).
-            let sent = conn.send(&req, version).await;
-            let Ok(resp) = sent else { return Ok(sent) };
-            controller_moved(resp.results.iter().map(|t| t.error_code))?;
-            Ok(Ok(resp))
-        })
-        .await??;
+        let resp = self.controller_once(&req, ours::CREATE_PARTITIONS, None, deadline, |r: &CreatePartitionsResponse| r.results.iter().map(|t| t.error_code).collect()).await?;
         for t in topics {
             self.client.invalidate_topic(&t.topic);
         }
